@@ -1,0 +1,94 @@
+# clausetrack - one plain Makefile. Objects go under $(BUILD) (build/ or build-asan/).
+# Targets: all (default), run, test, test-asan, bench, install, clean, fuzz.
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+SAN      ?=
+
+CC       ?= cc
+PKGS     := libevent libevent_openssl libevent_pthreads libpq libxml-2.0 yajl openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -D_GNU_SOURCE -DCT_VERSION='"$(VERSION)"' -Iinclude $(PKG_CFLAGS) -pthread
+LDLIBS   += $(PKG_LIBS) -pthread -lm
+ifneq ($(SAN),)
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(sort $(wildcard lib/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIBCT    := $(BUILD)/libct.a
+D_SRC    := $(sort $(wildcard services/clausetrackd/*.c))
+C_SRC    := $(sort $(wildcard services/clausetrack/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+IT_LIB   := $(sort $(filter-out tests/integration/test_%.c,$(wildcard tests/integration/*.c)))
+IT_SRC   := $(sort $(wildcard tests/integration/test_*.c))
+IT_BIN   := $(IT_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+DAEMON   := $(BUILD)/clausetrackd
+CLI      := $(BUILD)/clausetrack
+
+.PHONY: all run test test-unit test-integration test-asan bench install clean deps fuzz
+all: $(DAEMON) $(CLI)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCT): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(DAEMON): $(D_SRC:%.c=$(BUILD)/%.o) $(LIBCT)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(CLI): $(C_SRC:%.c=$(BUILD)/%.o) $(LIBCT)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBCT)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(IT_LIB:%.c=$(BUILD)/%.o) $(LIBCT)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+
+deps:
+	@ops/install-deps
+
+# Unit tests (pure, no database), then integration tests against a throwaway PostgreSQL
+# and the real daemon (tests/integration/run).
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(IT_BIN)
+	@$(MAKE) --no-print-directory test-unit test-integration
+
+test-unit: $(UNIT_BIN)
+	@ops/run-tests $(UNIT_BIN)
+
+test-integration: all $(IT_BIN)
+	@BUILD=$(BUILD) tests/integration/run $(IT_BIN)
+
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
+
+run: deps all
+	@BUILD=$(BUILD) ops/run
+
+bench: deps all
+	@BUILD=$(BUILD) ops/bench/run-all
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/clausetrack/migrations $(DESTDIR)$(PREFIX)/share/clausetrack/xsd
+	install -m 0755 $(DAEMON) $(CLI) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 migrations/*.sql $(DESTDIR)$(PREFIX)/share/clausetrack/migrations/
+	install -m 0644 $(wildcard xsd/*.xsd) $(DESTDIR)$(PREFIX)/share/clausetrack/xsd/
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

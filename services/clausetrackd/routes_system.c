@@ -1,0 +1,35 @@
+/* routes_system.c - GET /healthz (the process runs), GET /readyz (the database answers a
+ * round trip now), GET /metrics (Prometheus text). Public: no token. */
+#include "daemon.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void readyz_done(struct ct_req *r, PGresult *res, const struct ct_err *err);
+
+void route_healthz(struct ct_req *r)
+{
+    ct_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+static void readyz_done(struct ct_req *r, PGresult *res, const struct ct_err *err)
+{
+    (void)res;
+    if (err)
+        ct_reply_error(r, 503, "the database is not answering");
+    else
+        ct_reply(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
+}
+
+void route_readyz(struct ct_req *r)
+{
+    ct_req_db(r, "select 1", 0, NULL, readyz_done);
+}
+
+void route_metrics(struct ct_req *r)
+{
+    struct daemon *d = r->w->app->user;
+    char *text = ct_http_metrics_text(r->w->app, d->workers, d->nworkers);
+    ct_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+    free(text);
+}
