@@ -30,7 +30,8 @@ C_SRC    := $(sort $(wildcard services/clausetrack/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 IT_LIB   := $(sort $(filter-out tests/integration/test_%.c,$(wildcard tests/integration/*.c)))
-IT_SRC   := $(sort $(wildcard tests/integration/test_*.c))
+# test_readyz stops the shared cluster: it runs last
+IT_SRC   := $(filter-out tests/integration/test_readyz.c,$(sort $(wildcard tests/integration/test_*.c))) tests/integration/test_readyz.c
 IT_BIN   := $(IT_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 DAEMON   := $(BUILD)/clausetrackd
 CLI      := $(BUILD)/clausetrack
