@@ -123,7 +123,7 @@ struct ct_jr {
  * obj is the object to read from (borrowed; a non-object counts as having no members),
  * key the member name. Returns 0 when the member is valid (output written), absent and
  * optional, or null and nullable (output untouched in both cases); returns -1 after
- * appending exactly one field error at prefix.key (or at prefix.key[i] for an array
+ * appending a field error at prefix.key (array readers: one at prefix.key[i] for each bad
  * element) and leaves the output untouched. r->last tells which case happened. Readers
  * never stop at the first error: call them all, then look at r->e->status. */
 

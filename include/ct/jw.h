@@ -40,8 +40,9 @@ int ct_jw_str(struct ct_jw *w, const char *s);
 /* A string of exactly len bytes (may contain NUL, written as \u0000); s NULL: null. */
 int ct_jw_strn(struct ct_jw *w, const char *s, size_t len);
 int ct_jw_int(struct ct_jw *w, long long v);
-/* v rounded to two decimals (half away from zero) in its shortest text:
- * 33.333 -> 33.33, 1.5 -> 1.5, 3 -> 3, -0.001 -> 0. Non-finite v is an error. */
+/* v rounded to two decimals (ties away from zero) in its shortest text:
+ * 33.333 -> 33.33, 1.5 -> 1.5, 3 -> 3, 0.125 -> 0.13, -0.001 -> 0. From 1e13 on, printf's
+ * exact decimal rounding is used instead. Non-finite v is an error. */
 int ct_jw_num2(struct ct_jw *w, double v);
 int ct_jw_bool(struct ct_jw *w, bool v);
 int ct_jw_null(struct ct_jw *w);

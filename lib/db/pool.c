@@ -8,6 +8,7 @@
 #include "ct/log.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,9 @@ static void conn_down(struct conn *c, const char *why)
 {
     struct ct_pool *p = c->pool;
     int was_up = c->state == C_IDLE || c->state == C_BUSY;
+    char reason[256]; /* why may point into libpq's buffer, which PQfinish frees */
+    snprintf(reason, sizeof reason, "%s", why ? why : "");
+    reason[strcspn(reason, "\n")] = '\0';
     event_del(c->ev);
     if (c->last) {
         PQclear(c->last);
@@ -166,7 +170,7 @@ static void conn_down(struct conn *c, const char *why)
     }
     c->state = C_DOWN;
     if (was_up)
-        ct_log_warn("database connection lost: %.200s", why ? why : "");
+        ct_log_warn("database connection lost: %s", reason);
     if (c->job) {
         struct job *j = c->job;
         c->job = NULL;
