@@ -12,21 +12,15 @@ struct daemon {
     int nworkers;
 };
 
-extern const struct ct_route ct_routes[];
-extern const int ct_nroutes;
+/* The whole route table (routes.c), a new array (caller frees); *n entries. */
+struct ct_route *routes_build(int *n);
 
-/* routes_system.c */
-void route_healthz(struct ct_req *r);
-void route_readyz(struct ct_req *r);
-void route_metrics(struct ct_req *r);
+/* Role sets used by several tables. */
+#define STAFF (CT_ROLE_ADMIN | CT_ROLE_ANALYST | CT_ROLE_CENTRE)
 
-/* routes_orgs.c */
-void route_me(struct ct_req *r);
-void route_org_create(struct ct_req *r);
-void route_org_list(struct ct_req *r);
-void route_org_get(struct ct_req *r);
-void route_key_create(struct ct_req *r);
-void route_key_revoke(struct ct_req *r);
+/* Each resource file's table, ended by {NULL}. */
+extern const struct ct_route routes_system[];
+extern const struct ct_route routes_orgs[];
 
 /* Parse r->body as a JSON object with the default limits; replies 400 and returns NULL on
  * failure. */

@@ -179,9 +179,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     /* 4. routes, metrics and the workers, each with its own loop, socket and pool */
-    D.app.routes = ct_routes;
-    D.app.nroutes = ct_nroutes;
-    D.app.metrics = ct_xcalloc((size_t)ct_nroutes + 1, sizeof *D.app.metrics);
+    struct ct_route *routes = routes_build(&D.app.nroutes);
+    D.app.routes = routes;
+    D.app.metrics = ct_xcalloc((size_t)D.app.nroutes + 1, sizeof *D.app.metrics);
     D.app.user = &D;
     D.nworkers = D.app.cfg.threads;
     D.workers = ct_xcalloc((size_t)D.nworkers, sizeof *D.workers);
@@ -246,6 +246,7 @@ int main(int argc, char **argv)
     free(threads);
     free(D.workers);
     free(D.app.metrics);
+    free(routes);
     ct_xml_cleanup();
     libevent_global_shutdown();
     ct_log_info("stopped");

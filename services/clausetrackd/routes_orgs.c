@@ -9,6 +9,13 @@
 
 #include <string.h>
 
+static void route_me(struct ct_req *r);
+static void route_org_list(struct ct_req *r);
+static void route_org_get(struct ct_req *r);
+static void route_org_create(struct ct_req *r);
+static void route_key_create(struct ct_req *r);
+static void route_key_revoke(struct ct_req *r);
+
 const struct ct_json *body_object(struct ct_req *r)
 {
     struct ct_err e;
@@ -25,22 +32,22 @@ const struct ct_json *body_object(struct ct_req *r)
     return j;
 }
 
-void route_me(struct ct_req *r)
+static void route_me(struct ct_req *r)
 {
     ct_req_api(r, "me", 0, NULL, NULL);
 }
 
-void route_org_list(struct ct_req *r)
+static void route_org_list(struct ct_req *r)
 {
     ct_req_api(r, "org_list", 0, NULL, NULL);
 }
 
-void route_org_get(struct ct_req *r)
+static void route_org_get(struct ct_req *r)
 {
     ct_req_api(r, "org_get", 0, NULL, NULL);
 }
 
-void route_org_create(struct ct_req *r)
+static void route_org_create(struct ct_req *r)
 {
     const struct ct_json *b = body_object(r);
     if (!b)
@@ -58,7 +65,7 @@ void route_org_create(struct ct_req *r)
     ct_req_api(r, "org_create", 0, NULL, NULL);
 }
 
-void route_key_create(struct ct_req *r)
+static void route_key_create(struct ct_req *r)
 {
     static const char *const allowed[] = {"label", NULL};
     const struct ct_json *b = body_object(r);
@@ -85,8 +92,18 @@ void route_key_create(struct ct_req *r)
     ct_req_api(r, "key_create", 2, names, values);
 }
 
-void route_key_revoke(struct ct_req *r)
+static void route_key_revoke(struct ct_req *r)
 {
     ct_req_api(r, "key_revoke", 0, NULL, NULL);
     ct_auth_flush(r->w);
 }
+
+const struct ct_route routes_orgs[] = {
+    {"GET", "/v1/me", route_me, CT_ROLE_ANY, CT_BODY_NONE},
+    {"POST", "/v1/organizations", route_org_create, CT_ROLE_ADMIN, CT_BODY_JSON},
+    {"GET", "/v1/organizations", route_org_list, CT_ROLE_ADMIN, CT_BODY_NONE},
+    {"GET", "/v1/organizations/{id}", route_org_get, CT_ROLE_ADMIN, CT_BODY_NONE},
+    {"POST", "/v1/organizations/{id}/keys", route_key_create, CT_ROLE_ADMIN, CT_BODY_JSON},
+    {"DELETE", "/v1/keys/{id}", route_key_revoke, CT_ROLE_ADMIN, CT_BODY_NONE},
+    {NULL, NULL, NULL, 0, CT_BODY_NONE},
+};

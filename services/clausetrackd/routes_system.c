@@ -6,8 +6,11 @@
 #include <string.h>
 
 static void readyz_done(struct ct_req *r, PGresult *res, const struct ct_err *err);
+static void route_healthz(struct ct_req *r);
+static void route_readyz(struct ct_req *r);
+static void route_metrics(struct ct_req *r);
 
-void route_healthz(struct ct_req *r)
+static void route_healthz(struct ct_req *r)
 {
     ct_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
@@ -21,15 +24,22 @@ static void readyz_done(struct ct_req *r, PGresult *res, const struct ct_err *er
         ct_reply(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
 }
 
-void route_readyz(struct ct_req *r)
+static void route_readyz(struct ct_req *r)
 {
     ct_req_db(r, "select 1", 0, NULL, readyz_done);
 }
 
-void route_metrics(struct ct_req *r)
+static void route_metrics(struct ct_req *r)
 {
     struct daemon *d = r->w->app->user;
     char *text = ct_http_metrics_text(r->w->app, d->workers, d->nworkers);
     ct_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
     free(text);
 }
+
+const struct ct_route routes_system[] = {
+    {"GET", "/healthz", route_healthz, 0, CT_BODY_NONE},
+    {"GET", "/readyz", route_readyz, 0, CT_BODY_NONE},
+    {"GET", "/metrics", route_metrics, 0, CT_BODY_NONE},
+    {NULL, NULL, NULL, 0, CT_BODY_NONE},
+};
