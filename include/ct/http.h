@@ -22,6 +22,7 @@ struct evhttp;
 struct event;
 struct ct_req;
 struct ct_worker;
+struct ct_clausenotice_schema;
 
 /* Roles = organisation kinds, as bit flags for route permissions. */
 enum ct_role {
@@ -80,6 +81,7 @@ struct ct_app {
     int nroutes;
     struct ct_route_metrics *metrics;   /* nroutes + 1 (the last: unmatched) */
     unsigned char pseudonym_key[32];
+    const struct ct_clausenotice_schema *clause_schema; /* compiled once at start */
     _Atomic int stopping;
     void *user;                         /* the daemon's own state */
 };
@@ -115,6 +117,9 @@ struct ct_req {
     const char *body;                   /* NUL-terminated copy of the body (arena) */
     size_t body_len;
     const char *idem_key;               /* Idempotency-Key header or NULL */
+    const char *api_body;               /* JSON given to SQL as args.body instead of the
+                                           request body (e.g. a parsed XML notice) */
+    size_t api_body_len;
     int64_t start_us;
     int cancelled;
     int replied;

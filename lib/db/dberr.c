@@ -2,6 +2,7 @@
  * SQL functions in migrations/ raise "CTnnn" codes with MESSAGE as the detail and COLUMN as
  * the offending field; those pass through unchanged. */
 #include "ct/db.h"
+#include "ct/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,8 +40,11 @@ void ct_db_error(PGconn *c, const PGresult *res, struct ct_err *e)
         ct_err_set(e, 503, "database busy, try again");
     else if (strcmp(state, "57014") == 0)
         ct_err_set(e, 503, "database statement timed out");
-    else
+    else {
+        /* the server's words stay in the log: they may describe the schema */
+        ct_log_error("database error %s: %s", state, msg);
         ct_err_set(e, 500, "internal database error (SQLSTATE %s)", state);
+    }
 }
 
 PGconn *ct_db_connect(const char *conninfo, struct ct_err *e)

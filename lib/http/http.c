@@ -391,7 +391,9 @@ void ct_req_api(struct ct_req *r, const char *fn, int nextra, const char *const 
     }
     for (int i = 0; i < nextra; i++)
         ct_jw_kstr(w, names[i], values[i]);
-    if (r->route->body == CT_BODY_JSON && r->body)
+    if (r->api_body)
+        ct_jw_kraw(w, "body", r->api_body, r->api_body_len);
+    else if (r->route->body == CT_BODY_JSON && r->body)
         ct_jw_kraw(w, "body", r->body, r->body_len);
     ct_jw_obj_close(w);
     size_t len;

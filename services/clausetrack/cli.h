@@ -27,6 +27,7 @@ int cli_api(PGconn *pg, const char *fn, const char *args_json, char **body);
 int cmd_migrate(struct cli *c, int argc, char **argv);
 int cmd_org(struct cli *c, int argc, char **argv);
 int cmd_key(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
 
 
 #endif

@@ -19,6 +19,7 @@ static void usage(FILE *f)
           "          [--country FIN] [--social-enterprise]   prints the new organisation id\n"
           "  key add --org ORG_ID [--label L]          prints the new token once\n"
           "  key revoke KEY_ID\n"
+          "  import [--dry-run] [--as ORG_ID] PATH...  import notices (*.xml; folders recursively)\n"
           "\n"
           "The database is CLAUSETRACK_DATABASE_URL (or database_url in the configuration file).\n"
           "Exit status: 0 success, 1 rejected input, 2 usage error.\n",
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
         return cmd_org(&c, sub_argc, sub_argv);
     if (strcmp(cmd, "key") == 0)
         return cmd_key(&c, sub_argc, sub_argv);
+    if (strcmp(cmd, "import") == 0)
+        return cmd_import(&c, sub_argc, sub_argv);
     fprintf(stderr, "clausetrack: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return CLI_USAGE;

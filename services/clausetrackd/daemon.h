@@ -21,6 +21,7 @@ struct ct_route *routes_build(int *n);
 /* Each resource file's table, ended by {NULL}. */
 extern const struct ct_route routes_system[];
 extern const struct ct_route routes_orgs[];
+extern const struct ct_route routes_notices[];
 
 /* Parse r->body as a JSON object with the default limits; replies 400 and returns NULL on
  * failure. */

@@ -5,6 +5,7 @@
 #include "daemon.h"
 #include "ct/log.h"
 #include "ct/pseudonym.h"
+#include "ct/clausenotice.h"
 #include "ct/xmlsafe.h"
 
 #include <arpa/inet.h>
@@ -177,6 +178,12 @@ int main(int argc, char **argv)
     if (ct_xml_init() != 0)
         ct_die("cannot start: libxml2 initialisation failed");
     signal(SIGPIPE, SIG_IGN);
+    char xsd[600];
+    snprintf(xsd, sizeof xsd, "%s/clause-notice.xsd", D.app.cfg.xsd_dir);
+    struct ct_clausenotice_schema *schema = ct_clausenotice_schema_load(xsd, &e);
+    if (!schema)
+        ct_die("cannot start: %s", e.detail);
+    D.app.clause_schema = schema;
 
     /* 4. routes, metrics and the workers, each with its own loop, socket and pool */
     struct ct_route *routes = routes_build(&D.app.nroutes);
@@ -247,6 +254,7 @@ int main(int argc, char **argv)
     free(D.workers);
     free(D.app.metrics);
     free(routes);
+    ct_clausenotice_schema_free(schema);
     ct_xml_cleanup();
     libevent_global_shutdown();
     ct_log_info("stopped");

@@ -8,6 +8,7 @@
 static const struct ct_route *const tables[] = {
     routes_system,
     routes_orgs,
+    routes_notices,
 };
 
 struct ct_route *routes_build(int *n)
