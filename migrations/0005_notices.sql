@@ -140,19 +140,19 @@ begin
             else
                 before := api.import_tender_json(t);
                 if is_award then
-                    update tenders set status = case when status in ('cancelled', 'closed') then status else 'awarded' end,
+                    update tenders tt set status = case when tt.status in ('cancelled', 'closed') then tt.status else 'awarded' end,
                            updated_at = clock_timestamp()
-                     where id = t.id returning * into t;
+                     where tt.id = t.id returning * into t;
                 else
-                    update tenders set title = left(n ->> 'title', 1000), description = left(n ->> 'description', 20000),
-                           notice_id = n ->> 'notice_id', nature = coalesce(n ->> 'nature', nature),
-                           cpv = coalesce(n ->> 'cpv', cpv),
-                           estimated_value = coalesce((n -> 'estimated_value' ->> 'amount')::numeric, estimated_value),
-                           currency = coalesce(n -> 'estimated_value' ->> 'currency', currency),
-                           deadline = coalesce(nullif(n ->> 'deadline', '')::date, deadline),
-                           status = case when status = 'planned' and not is_pin then 'open' else status end,
+                    update tenders tt set title = left(n ->> 'title', 1000), description = left(n ->> 'description', 20000),
+                           notice_id = n ->> 'notice_id', nature = coalesce(n ->> 'nature', tt.nature),
+                           cpv = coalesce(n ->> 'cpv', tt.cpv),
+                           estimated_value = coalesce((n -> 'estimated_value' ->> 'amount')::numeric, tt.estimated_value),
+                           currency = coalesce(n -> 'estimated_value' ->> 'currency', tt.currency),
+                           deadline = coalesce(nullif(n ->> 'deadline', '')::date, tt.deadline),
+                           status = case when tt.status = 'planned' and not is_pin then 'open' else tt.status end,
                            updated_at = clock_timestamp()
-                     where id = t.id returning * into t;
+                     where tt.id = t.id returning * into t;
                     delete from tender_signals where tender_id = t.id;
                 end if;
             end if;
