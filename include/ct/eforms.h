@@ -36,10 +36,13 @@ enum ct_notice_type ct_eforms_detect(const xmlDoc *doc);
  * - multilingual texts: the languageID="FIN" variant when present, else the first;
  *   employment wording is looked for in every language variant.
  * - award winners become contracts: one per (LotResult lot, SettledContract, winning
- *   tender); a LotResult with BT-142 = selec-w but no SettledContract yields contracts
- *   without BT-145/BT-150 for its OPT-320 tenders.
+ *   tender: BT-3202, else the result's OPT-320); the supplier is the tendering party's group
+ *   leader (OPT-170), else its first member. A LotResult with BT-142 = selec-w but no
+ *   SettledContract yields contracts without BT-145/BT-150 for its OPT-320 tenders; one with
+ *   BT-142 = clos-nw or open-nw yields none.
  * Errors: 422 with one field = the BT/OPT id (e.g. "BT-701"), e->line = the line of the
  * element at fault (or of its parent when missing), detail "<id>: <what> (line N)".
+ * (500 only if a row of the XPath table fails to compile: a programming error.)
  * Returns 0 with *out set, or -1. Thread-safe. */
 int ct_eforms_extract(struct ct_arena *a, xmlDocPtr doc, struct ct_notice **out,
                       struct ct_err *e) CT_MUSTCHECK;

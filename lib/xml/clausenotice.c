@@ -44,6 +44,7 @@ static void strip_ns(char *s);
 static const char *node_path(struct ct_arena *a, const xmlNode *node);
 static int is_repeated(const char *name);
 static const xmlNode *element_at_line(const xmlNode *node, int line);
+static const xmlNode *attribute_in_message(const xmlNode *node, const char *msg);
 static int cfail(struct ctx *c, const xmlNode *node, const char *fmt, ...) CT_PRINTF(3, 4);
 static xmlNodePtr child(const xmlNode *parent, const char *name);
 static xmlNodePtr next_named(const xmlNode *node);
@@ -178,6 +179,24 @@ static const xmlNode *element_at_line(const xmlNode *node, int line)
             found = inner;
     }
     return found;
+}
+
+/* libxml2 reports attribute errors on the element ("Element 'Commitment', attribute
+ * 'quantity': ..."): point at the attribute itself when the message names one. */
+static const xmlNode *attribute_in_message(const xmlNode *node, const char *msg)
+{
+    const char *p = strstr(msg, "', attribute '");
+    if (!node || node->type != XML_ELEMENT_NODE || !p)
+        return node;
+    p += strlen("', attribute '");
+    const char *q = strchr(p, '\'');
+    if (!q || q == p || q - p > 64)
+        return node;
+    char name[65];
+    memcpy(name, p, (size_t)(q - p));
+    name[q - p] = '\0';
+    xmlAttrPtr attr = xmlHasProp(node, (const xmlChar *)name);
+    return attr ? (const xmlNode *)attr : node;
 }
 
 static const char *node_path(struct ct_arena *a, const xmlNode *node)
@@ -525,6 +544,7 @@ int ct_clausenotice_extract(struct ct_arena *a, xmlDocPtr doc,
             node = element_at_line(xmlDocGetRootElement(doc), fe.line);
         if (!node)
             node = xmlDocGetRootElement(doc);
+        node = attribute_in_message(node, fe.msg);
         const char *path = node_path(a, node);
         int line = fe.line ? fe.line : ct_xmlsafe_line(node);
         ct_err_field(e, path, "%s", fe.have ? fe.msg : "does not match the schema");

@@ -171,6 +171,7 @@ struct contract_list {
 
 static void xpath_silent(void *data, xmlErrorPtr err);
 static int fail(struct ctx *c, enum fid f, const xmlNode *at, const char *fmt, ...) CT_PRINTF(4, 5);
+static int compile_all(struct ctx *c);
 static xmlXPathObjectPtr eval(struct ctx *c, enum fid f, xmlNodePtr node);
 static size_t nodes_count(const xmlXPathObject *o);
 static xmlNodePtr nodes_at(const xmlXPathObject *o, size_t i);
@@ -229,15 +230,26 @@ static int fail(struct ctx *c, enum fid f, const xmlNode *at, const char *fmt, .
     return -1;
 }
 
-/* Evaluates row f with ctxnode as the context node (absolute rows ignore it). Returns a
- * node-set object (caller frees with xmlXPathFreeObject) or NULL when nothing matched. */
-static xmlXPathObjectPtr eval(struct ctx *c, enum fid f, xmlNodePtr node)
+/* Compiles every row of the table for this call (nothing is shared between threads). A row
+ * that does not compile is a programming error: 500 naming the row. */
+static int compile_all(struct ctx *c)
 {
-    if (!c->comp[f]) {
+    for (int f = 0; f < F_COUNT; f++) {
+        if (!fields[f].bt || !fields[f].xpath)
+            return ct_err_set(c->e, 500, "eForms field table: row %d is empty", f);
         c->comp[f] = xmlXPathCtxtCompile(c->xp, (const xmlChar *)fields[f].xpath);
         if (!c->comp[f])
-            return NULL; /* cannot happen for the static table; treated as "absent" */
+            return ct_err_set(c->e, 500, "eForms field table: %s XPath does not compile",
+                              fields[f].bt);
     }
+    return 0;
+}
+
+/* Evaluates row f (compiled by compile_all) with node as the context node (absolute rows
+ * ignore it). Returns a node-set object (caller frees with xmlXPathFreeObject) or NULL when
+ * nothing matched. */
+static xmlXPathObjectPtr eval(struct ctx *c, enum fid f, xmlNodePtr node)
+{
     c->xp->node = node ? node : c->root;
     xmlXPathObjectPtr o = xmlXPathCompiledEval(c->comp[f], c->xp);
     if (o && (o->type != XPATH_NODESET || nodes_count(o) == 0)) {
@@ -851,6 +863,9 @@ static int extract_results(struct ctx *c)
         }
         if ((rc = get_text(c, F_LR_CODE, lr, 32, &code, &where)) != 0)
             break;
+        /* no winner (closed, or still open): no contract, whatever else is linked */
+        if (code && (strcmp(code, "clos-nw") == 0 || strcmp(code, "open-nw") == 0))
+            continue;
 
         xmlXPathObjectPtr cons = eval(c, F_LR_CONTRACTS, lr);
         for (size_t j = 0; j < nodes_count(cons) && rc == 0; j++) {
@@ -953,7 +968,7 @@ int ct_eforms_extract(struct ct_arena *a, xmlDocPtr doc, struct ct_notice **out,
     c.n->type = type;
     c.n->line = ct_xmlsafe_line(c.root);
 
-    if (extract_header(&c) != 0 || extract_buyer(&c) != 0 || extract_procedure(&c) != 0 ||
+    if (compile_all(&c) != 0 || extract_header(&c) != 0 || extract_buyer(&c) != 0 || extract_procedure(&c) != 0 ||
         extract_lots(&c) != 0 ||
         wording_signal(&c, F_DESCRIPTION, NULL, NULL) != 0 ||
         extract_results(&c) != 0)

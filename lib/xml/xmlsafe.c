@@ -45,6 +45,7 @@ static void on_stray_error(void *ctx, xmlErrorPtr err);
 static void on_generic_error(void *ctx, const char *msg, ...);
 static void record_error(struct parse_state *st, const xmlError *err);
 static void mark_doctype(xmlParserCtxtPtr ctxt);
+static void doctype_position(xmlParserCtxtPtr ctxt, int *line, int *col);
 static void guard_begin(struct err_guard *g, struct parse_state *st);
 static void guard_end(const struct err_guard *g);
 static const xmlChar *trim(const xmlChar *s, size_t *len);
@@ -78,13 +79,35 @@ static xmlParserInputPtr deny_loader(const char *url, const char *id, xmlParserC
     return NULL;
 }
 
+/* Line and column of the "<!DOCTYPE" that is being parsed: the parser has read past its
+ * name and external id, so look back for its start in the (fully loaded) input. */
+static void doctype_position(xmlParserCtxtPtr ctxt, int *line, int *col)
+{
+    xmlParserInputPtr in = ctxt->input;
+    *line = xmlSAX2GetLineNumber(ctxt);
+    *col = xmlSAX2GetColumnNumber(ctxt);
+    if (!in || !in->base || !in->cur || in->cur < in->base)
+        return;
+    const char *base = (const char *)in->base, *cur = (const char *)in->cur, *p = cur;
+    while (p > base && strncmp(p, "<!DOCTYPE", 9) != 0)
+        p--;
+    if (strncmp(p, "<!DOCTYPE", 9) != 0)
+        return;
+    for (const char *q = p; q < cur; q++)
+        if (*q == '\n')
+            (*line)--;
+    const char *ls = p;
+    while (ls > base && ls[-1] != '\n')
+        ls--;
+    *col = (int)(p - ls) + 1;
+}
+
 static void mark_doctype(xmlParserCtxtPtr ctxt)
 {
     struct parse_state *st = ctxt->_private;
     if (st && !st->doctype) {
         st->doctype = 1;
-        st->doctype_line = xmlSAX2GetLineNumber(ctxt);
-        st->doctype_col = xmlSAX2GetColumnNumber(ctxt);
+        doctype_position(ctxt, &st->doctype_line, &st->doctype_col);
     }
     xmlStopParser(ctxt);
 }
@@ -120,6 +143,9 @@ static void record_error(struct parse_state *st, const xmlError *err)
     st->err_line = err->line;
     st->err_col = err->int2;
     snprintf(st->msg, sizeof st->msg, "%s", err->message ? err->message : "parse error");
+    for (char *p = st->msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
     size_t n = strlen(st->msg);
     while (n > 0 && (st->msg[n - 1] == '\n' || st->msg[n - 1] == ' '))
         st->msg[--n] = '\0';
@@ -200,7 +226,7 @@ xmlDocPtr ct_xmlsafe_parse(const char *buf, size_t len, size_t max_len, struct c
     xmlParseDocument(ctxt);
     doc = ctxt->myDoc;
     ctxt->myDoc = NULL;
-    int well_formed = ctxt->wellFormed;
+    int well_formed = ctxt->wellFormed && ctxt->nsWellFormed;
     xmlFreeParserCtxt(ctxt);
     guard_end(&guard);
 
