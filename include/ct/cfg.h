@@ -24,6 +24,15 @@ struct ct_cfg {
     char dashboard_dir[512];      /* dashboard assets served at / */
     int shutdown_timeout;         /* seconds to let in-flight work finish on SIGTERM */
     int dispatcher;               /* 1 = run the delivery dispatcher in this daemon */
+    char ca_file[512];            /* PEM CA bundle for HTTPS deliveries; "" = the system store */
+    int delivery_timeout;         /* seconds one delivery request may take, default 15 */
+    int delivery_poll_ms;         /* how often the dispatcher looks for due deliveries, default 1000 */
+    int delivery_backoff_ms;      /* first retry delay; doubles per attempt, +-20 % jitter, default 10000 */
+    int delivery_backoff_max;     /* seconds: longest retry delay and Retry-After honoured, default 3600 */
+    int delivery_retry_window;    /* seconds from the first attempt until a delivery fails, default 86400 */
+    int delivery_lease;           /* seconds a claimed delivery stays with its dispatcher, default 60 */
+    int delivery_concurrency;     /* deliveries in flight per dispatcher, default 16 */
+    int janitor_delay;            /* seconds from start to the janitor's first pass, default 60 */
 };
 
 /* Fill cfg with defaults, then the file at path (NULL = none), then the environment.

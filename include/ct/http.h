@@ -167,6 +167,10 @@ void ct_req_db(struct ct_req *r, const char *sql, int nparams, const char *const
  * DELETE) run through api.call, which applies the Idempotency-Key of a POST atomically
  * with the write. fn must be a constant of the daemon's. */
 void ct_req_api(struct ct_req *r, const char *fn, int nextra, const char *const *names, const char *const *values);
+/* As ct_req_api, but calls cb with the (status, body) row (or the error) instead of replying, for
+ * handlers with a step of their own between the write and the reply; cb must reply. */
+void ct_req_api_cb(struct ct_req *r, const char *fn, int nextra, const char *const *names, const char *const *values,
+                   ct_req_db_cb cb);
 
 /* Render the Prometheus text of the process's HTTP metrics into a new malloc'd string. */
 char *ct_http_metrics_text(struct ct_app *app, struct ct_worker **workers, int nworkers);

@@ -32,9 +32,12 @@ void ct_xml_cleanup(void);
  *   and nothing is fetched. eForms and ClauseNotice documents never need a DTD.
  * - not well-formed (or empty) -> 400 "malformed XML at line L, column C: <libxml2 msg>",
  *   with e->line and e->column set from the parser's first error.
+ * - not namespace-well-formed (undeclared prefix, empty xmlns:p) -> 400 the same way.
  * Options: XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES (line numbers beyond
  * 65535 stay right); never NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE, so
- * libxml2's default limits (depth 256, 10 MB text nodes) apply. Nothing is printed.
+ * libxml2's default limits (depth 256, 10 MB text nodes) apply. Not NOBLANKS either:
+ * white-space text nodes are harmless (the text helpers trim) and the tree stays faithful
+ * to the input for schema validation. Nothing is printed to stderr.
  * Borrows buf. Returns a new document (caller frees with xmlFreeDoc), or NULL with e set.
  * Thread-safe after ct_xml_init. */
 xmlDocPtr ct_xmlsafe_parse(const char *buf, size_t len, size_t max_len,

@@ -46,6 +46,15 @@ static const struct key keys[] = {
     S(dashboard_dir, "", 0),
     I(shutdown_timeout, "10", 0, 600, 1),
     I(dispatcher, "1", 0, 1, 0),
+    S(ca_file, "", 0),
+    I(delivery_timeout, "15", 1, 120, 0),
+    I(delivery_poll_ms, "1000", 20, 60000, 0),
+    I(delivery_backoff_ms, "10000", 10, 3600000, 0),
+    I(delivery_backoff_max, "3600", 1, 86400, 0),
+    I(delivery_retry_window, "86400", 1, 30 * 86400, 0),
+    I(delivery_lease, "60", 5, 3600, 0),
+    I(delivery_concurrency, "16", 1, 256, 0),
+    I(janitor_delay, "60", 1, 86400, 0),
 };
 
 static int set_value(struct ct_cfg *cfg, const struct key *k, const char *v, struct ct_err *e,

@@ -371,6 +371,12 @@ static int looks_like_uuid(const char *s)
 
 void ct_req_api(struct ct_req *r, const char *fn, int nextra, const char *const *names, const char *const *values)
 {
+    ct_req_api_cb(r, fn, nextra, names, values, db_reply_cb);
+}
+
+void ct_req_api_cb(struct ct_req *r, const char *fn, int nextra, const char *const *names, const char *const *values,
+                   ct_req_db_cb cb)
+{
     struct ct_jw *w = ct_jw_new();
     ct_jw_obj_open(w);
     ct_jw_kstr(w, "_org", r->org_id);
@@ -383,9 +389,14 @@ void ct_req_api(struct ct_req *r, const char *fn, int nextra, const char *const 
         struct evkeyvalq q;
         memset(&q, 0, sizeof q);
         if (evhttp_parse_query_str(r->query, &q) == 0) {
-            for (struct evkeyval *kv = q.tqh_first; kv; kv = kv->next.tqe_next)
-                if (kv->key[0] != '_')
+            for (struct evkeyval *kv = q.tqh_first; kv; kv = kv->next.tqe_next) {
+                /* the caller, the path parameters and the body are never taken from the query */
+                int reserved = kv->key[0] == '_' || strcmp(kv->key, "body") == 0;
+                for (int i = 0; i < r->nparams && !reserved; i++)
+                    reserved = strcmp(kv->key, r->param_names[i]) == 0;
+                if (!reserved)
                     ct_jw_kstr(w, kv->key, kv->value);
+            }
         }
         evhttp_clear_headers(&q);
     }
@@ -406,7 +417,7 @@ void ct_req_api(struct ct_req *r, const char *fn, int nextra, const char *const 
     if (!write) {
         char *sql = ct_arena_printf(r->a, "select status, body from api.%s($1::jsonb)", fn);
         const char *params[1] = {args};
-        ct_req_db_reply(r, sql, 1, params);
+        ct_req_db(r, sql, 1, params, cb);
     } else {
         char hash[65];
         const char *key = strcmp(r->route->method, "POST") == 0 ? r->idem_key : NULL;
@@ -415,7 +426,7 @@ void ct_req_api(struct ct_req *r, const char *fn, int nextra, const char *const 
             ct_token_hash(material, hash);
         }
         const char *params[4] = {fn, args, key, key ? hash : NULL};
-        ct_req_db_reply(r, "select status, body from api.call($1, $2::jsonb, $3, $4)", 4, params);
+        ct_req_db(r, "select status, body from api.call($1, $2::jsonb, $3, $4)", 4, params, cb);
     }
     ct_jw_free(w);
 }

@@ -218,6 +218,9 @@ int main(int argc, char **argv)
         D.workers[i] = w;
     }
 
+    /* 4b. the janitor on its own thread, loop and connection: statuses as days pass, old keys */
+    struct janitor *janitor = janitor_start(&D.app);
+
     /* 5. signals on the main loop, then run */
     struct event_base *main_base = event_base_new();
     struct event *sigs[3];
@@ -238,6 +241,7 @@ int main(int argc, char **argv)
         pthread_join(threads[i], NULL);
 
     /* 6. tear down in reverse order */
+    janitor_free(janitor);
     for (int i = 0; i < D.nworkers; i++) {
         struct ct_worker *w = D.workers[i];
         evhttp_free(w->http);

@@ -8,7 +8,10 @@
 static const struct ct_route *const tables[] = {
     routes_system,
     routes_orgs,
+    routes_tenders, routes_clauses, routes_contracts,
     routes_notices,
+    routes_placements,
+    routes_compliance,
 };
 
 struct ct_route *routes_build(int *n)

@@ -361,6 +361,23 @@ char *it_sql(struct it_daemon *d, const char *sql)
     return out;
 }
 
+void it_exec(struct it_daemon *d, const char *sql)
+{
+    PGconn *c = PQconnectdb(d->dburl);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "harness: %s", PQerrorMessage(c));
+        exit(1);
+    }
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        fprintf(stderr, "harness: %s: %s", sql, PQerrorMessage(c));
+        exit(1);
+    }
+    PQclear(r);
+    PQfinish(c);
+}
+
 long it_count(struct it_daemon *d, const char *table)
 {
     char *sql = it_fmt("select count(*) from %s", table);

@@ -53,6 +53,9 @@ char *it_json(const char *body, const char *path);
 /* First column of the first row of a parameterless query on d's database (new string),
  * or NULL when there is no row. */
 char *it_sql(struct it_daemon *d, const char *sql);
+/* Run SQL without parameters (one or more statements) on d's database, discarding results;
+ * aborts the test program when it fails. For set-up that has no endpoint. */
+void it_exec(struct it_daemon *d, const char *sql);
 /* Count rows of a table - for "nothing was written" checks. */
 long it_count(struct it_daemon *d, const char *table);
 
