@@ -10,22 +10,6 @@ alter table contracts alter column ends_on drop not null;
 alter table clauses add column source_key text check (length(source_key) <= 200);
 create unique index clauses_source_key on clauses (tender_id, source_key) where source_key is not null;
 
-create function api.import_tender_json(t tenders) returns jsonb
-language sql stable as $$
-    select jsonb_build_object(
-        'id', t.id, 'buyer_org_id', t.buyer_org_id, 'title', t.title, 'description', t.description,
-        'procedure_id', t.procedure_id, 'notice_id', t.notice_id, 'nature', t.nature, 'cpv', t.cpv,
-        'estimated_value', api.money(t.estimated_value, t.currency), 'region', t.region,
-        'municipality_code', t.municipality_code, 'deadline', t.deadline, 'status', t.status,
-        'source', t.source, 'created_at', api.ts(t.created_at), 'updated_at', api.ts(t.updated_at),
-        'lots', coalesce((select jsonb_agg(jsonb_build_object('lot_ref', l.lot_ref, 'title', l.title, 'cpv', l.cpv,
-                    'estimated_value', api.money(l.estimated_value, t.currency)) order by l.position, l.lot_ref)
-                 from lots l where l.tender_id = t.id), '[]'),
-        'signals', coalesce((select jsonb_agg(jsonb_build_object('code', s.code, 'source', s.source,
-                    'lot_ref', s.lot_ref, 'text', s.text) order by s.lot_ref nulls first, s.code, s.source)
-                 from tender_signals s where s.tender_id = t.id), '[]'))
-$$;
-
 -- Find or create an organisation named by a notice. Finnish ones arrive with a valid Y-tunnus.
 create function api.notice_org(p_org jsonb, p_kind text, p_args jsonb) returns uuid
 language plpgsql as $$
@@ -138,7 +122,7 @@ begin
                     ((n ->> 'issue_date')::date = latest.d and (n ->> 'version_num')::int < latest.v)) then
                 changed := false;
             else
-                before := api.import_tender_json(t);
+                before := api.tender_json(t);
                 if is_award then
                     update tenders tt set status = case when tt.status in ('cancelled', 'closed') then tt.status else 'awarded' end,
                            updated_at = clock_timestamp()
@@ -219,9 +203,9 @@ begin
                 contract_ids := contract_ids || cid;
             end loop;
             perform api.audit(p_args, case when created then 'create' else 'update' end, 'tender', t.id, before,
-                              api.import_tender_json(t));
+                              api.tender_json(t));
             if created then
-                perform api.emit('tender.created', t.buyer_org_id, t.id, api.import_tender_json(t));
+                perform api.emit('tender.created', t.buyer_org_id, t.id, api.tender_json(t));
             end if;
         end if;
 

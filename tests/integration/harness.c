@@ -143,6 +143,8 @@ void it_daemon_start(struct it_daemon *d, const char *const *env)
         const char *vg = getenv("CT_IT_VALGRIND");
         if (vg && *vg)
             execlp("valgrind", "valgrind", "--quiet", "--leak-check=full", "--error-exitcode=99", daemon, (char *)NULL);
+        else if (d->config)
+            execl(daemon, daemon, "--config", d->config, (char *)NULL);
         else
             execl(daemon, daemon, (char *)NULL);
         _exit(127);

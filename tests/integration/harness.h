@@ -14,6 +14,7 @@ struct it_daemon {
     char dburl[1024];
     char keyfile[512];
     char logfile[512];
+    const char *config;  /* when set, the daemon is started with --config config */
 };
 
 struct it_resp {

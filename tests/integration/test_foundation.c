@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -439,6 +440,51 @@ static void test_logs_clean(void **state)
     assert_true(requests > 10);
 }
 
+/* SIGHUP reloads the reloadable keys from the configuration file; a broken file keeps the old
+ * configuration. Runs its own daemon on the same database. */
+static void test_sighup_reload(void **state)
+{
+    (void)state;
+    struct it_daemon h = D;
+    h.pid = 0;
+    h.port = 0;
+    char *cfg = it_fmt("%s.conf", D.keyfile);
+    h.config = cfg;
+    FILE *f = fopen(cfg, "w");
+    fputs("# test configuration\nmax_json_body = 2048\nlog_level = info\n", f);
+    fclose(f);
+    it_daemon_start(&h, NULL);
+    char body[4096];
+    memset(body, ' ', sizeof body - 1);
+    body[0] = '{';
+    body[sizeof body - 2] = '}';
+    body[sizeof body - 1] = '\0';
+    struct it_resp r;
+    assert_int_equal(it_http(&h, "POST", "/v1/organizations", admin_tok, "application/json", body, 0, NULL, &r), 0);
+    expect_problem(&r, 413);
+    it_resp_free(&r);
+    f = fopen(cfg, "w");
+    fputs("max_json_body = 1048576\n", f);
+    fclose(f);
+    kill(h.pid, SIGHUP);
+    usleep(300 * 1000);
+    assert_int_equal(it_http(&h, "POST", "/v1/organizations", admin_tok, "application/json", body, 0, NULL, &r), 0);
+    expect_problem(&r, 422); /* read now: an empty object misses name and kind */
+    it_resp_free(&r);
+    /* a broken file: logged, the running configuration stays */
+    f = fopen(cfg, "w");
+    fputs("max_json_body = lots\n", f);
+    fclose(f);
+    kill(h.pid, SIGHUP);
+    usleep(300 * 1000);
+    assert_int_equal(it_http(&h, "POST", "/v1/organizations", admin_tok, "application/json", body, 0, NULL, &r), 0);
+    expect_problem(&r, 422);
+    it_resp_free(&r);
+    assert_int_equal(it_daemon_stop(&h), 0);
+    unlink(cfg);
+    free(cfg);
+}
+
 static void test_sigterm(void **state)
 {
     (void)state;
@@ -461,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_cli_rules),
         cmocka_unit_test(test_logs_clean),
+        cmocka_unit_test(test_sighup_reload),
         cmocka_unit_test(test_sigterm),
     };
     return cmocka_run_group_tests_name("foundation", tests, setup, teardown);

@@ -182,7 +182,9 @@ static void test_award_creates_contracts(void **state)
     assert_string_equal(v, "awarded");
     free(v);
     free(sql);
-    assert_true(atol(it_sql(&D, "select count(*) from outbox where type = 'contract.created'")) >= 2);
+    v = it_sql(&D, "select count(*) from outbox where type = 'contract.created'");
+    assert_true(atol(v) >= 2);
+    free(v);
     free(tid);
     free(xml);
 }
