@@ -2,7 +2,10 @@
  * Each connection is a small state machine (down -> connecting -> idle <-> busy); jobs wait
  * in a FIFO when every connection is busy and fail fast with 503 when none is up. Reconnects
  * back off on a timer (100 ms doubling to 2 s). The socket is re-read on every wait because
- * libpq may change it across reconnects. */
+ * libpq may change it across reconnects; the event stays registered (persistent) while the
+ * socket and the interest are unchanged, so a query costs no epoll_ctl calls of its own.
+ * Statements are prepared once per connection (named "s<n>", up to PREPARED_MAX distinct SQL
+ * texts) and then executed with PQsendQueryPrepared; beyond that cache, unnamed statements. */
 #include "ct/db.h"
 #include "ct/arena.h"
 #include "ct/log.h"
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #define QUEUE_MAX 20000
+#define PREPARED_MAX 96
 
 enum cstate {
     C_DOWN,       /* not connected; a reconnect timer is pending */
@@ -30,11 +34,21 @@ struct job {
     void *arg;
 };
 
+struct prepared {
+    char *sql;
+    char name[16];
+};
+
 struct conn {
     struct ct_pool *pool;
     PGconn *pg;
     enum cstate state;
-    struct event *ev;       /* socket readiness */
+    struct event *ev;       /* socket readiness (persistent while fd and interest stay) */
+    evutil_socket_t ev_fd;  /* what ev is registered for; -1 = not registered */
+    short ev_what;
+    struct prepared prep[PREPARED_MAX]; /* statements prepared on this connection */
+    int nprep;
+    int preparing;          /* index into prep being prepared for the current job, or -1 */
     struct event *timer;    /* reconnect backoff */
     int backoff_ms;
     int flushing;
@@ -57,6 +71,10 @@ struct ct_pool {
 static void conn_connect(struct conn *c);
 static void conn_down(struct conn *c, const char *why);
 static void conn_wait(struct conn *c, short what);
+static void conn_unwatch(struct conn *c);
+static void forget_prepared(struct conn *c);
+static int find_prepared(const struct conn *c, const char *sql);
+static int conn_send(struct conn *c);
 static void conn_event(evutil_socket_t fd, short what, void *arg);
 static void conn_timer(evutil_socket_t fd, short what, void *arg);
 static void conn_start_job(struct conn *c, struct job *j);
@@ -135,9 +153,37 @@ static void fail_queue(struct ct_pool *p)
 
 static void conn_wait(struct conn *c, short what)
 {
+    evutil_socket_t fd = PQsocket(c->pg);
+    if (fd == c->ev_fd && what == c->ev_what)
+        return;
     event_del(c->ev);
-    event_assign(c->ev, c->pool->base, PQsocket(c->pg), what, conn_event, c);
+    event_assign(c->ev, c->pool->base, fd, what | EV_PERSIST, conn_event, c);
     event_add(c->ev, NULL);
+    c->ev_fd = fd;
+    c->ev_what = what;
+}
+
+static void conn_unwatch(struct conn *c)
+{
+    event_del(c->ev);
+    c->ev_fd = -1;
+    c->ev_what = 0;
+}
+
+static void forget_prepared(struct conn *c)
+{
+    for (int i = 0; i < c->nprep; i++)
+        free(c->prep[i].sql);
+    c->nprep = 0;
+    c->preparing = -1;
+}
+
+static int find_prepared(const struct conn *c, const char *sql)
+{
+    for (int i = 0; i < c->nprep; i++)
+        if (strcmp(c->prep[i].sql, sql) == 0)
+            return i;
+    return -1;
 }
 
 static void conn_connect(struct conn *c)
@@ -159,7 +205,8 @@ static void conn_down(struct conn *c, const char *why)
     char reason[256]; /* why may point into libpq's buffer, which PQfinish frees */
     snprintf(reason, sizeof reason, "%s", why ? why : "");
     reason[strcspn(reason, "\n")] = '\0';
-    event_del(c->ev);
+    conn_unwatch(c);
+    forget_prepared(c);
     if (c->last) {
         PQclear(c->last);
         c->last = NULL;
@@ -192,22 +239,43 @@ static void conn_timer(evutil_socket_t fd, short what, void *arg)
     conn_connect(c);
 }
 
+/* Sends the current job: prepared when known, else prepares it first (when the cache has
+ * room), else unnamed. Returns 0, or -1 after conn_down. */
+static int conn_send(struct conn *c)
+{
+    struct job *j = c->job;
+    int k = find_prepared(c, j->sql);
+    int ok;
+    if (k >= 0) {
+        ok = PQsendQueryPrepared(c->pg, c->prep[k].name, j->nparams, (const char *const *)j->params, NULL, NULL, 0);
+    } else if (c->nprep < PREPARED_MAX) {
+        k = c->nprep;
+        snprintf(c->prep[k].name, sizeof c->prep[k].name, "s%d", k);
+        c->preparing = k;
+        ok = PQsendPrepare(c->pg, c->prep[k].name, j->sql, j->nparams, NULL);
+    } else {
+        ok = PQsendQueryParams(c->pg, j->sql, j->nparams, NULL, (const char *const *)j->params, NULL, NULL, 0);
+    }
+    if (!ok) {
+        conn_down(c, PQerrorMessage(c->pg));
+        return -1;
+    }
+    int f = PQflush(c->pg);
+    if (f < 0) {
+        conn_down(c, PQerrorMessage(c->pg));
+        return -1;
+    }
+    c->flushing = f == 1;
+    conn_wait(c, f == 1 ? (EV_READ | EV_WRITE) : EV_READ);
+    return 0;
+}
+
 static void conn_start_job(struct conn *c, struct job *j)
 {
     c->job = j;
     c->state = C_BUSY;
     c->pool->queries++;
-    if (!PQsendQueryParams(c->pg, j->sql, j->nparams, NULL, (const char *const *)j->params, NULL, NULL, 0)) {
-        conn_down(c, PQerrorMessage(c->pg));
-        return;
-    }
-    int f = PQflush(c->pg);
-    if (f < 0) {
-        conn_down(c, PQerrorMessage(c->pg));
-        return;
-    }
-    c->flushing = f == 1;
-    conn_wait(c, f == 1 ? (EV_READ | EV_WRITE) : EV_READ);
+    (void)conn_send(c);
 }
 
 static void conn_next(struct conn *c)
@@ -282,6 +350,24 @@ static void conn_event(evutil_socket_t fd, short what, void *arg)
         }
         while (!c->flushing && !PQisBusy(c->pg)) {
             PGresult *r = PQgetResult(c->pg);
+            if (!r && c->preparing >= 0) {
+                /* the statement is prepared: remember it, then run the job with it */
+                int k = c->preparing;
+                c->preparing = -1;
+                PGresult *last = c->last;
+                c->last = NULL;
+                if (last && PQresultStatus(last) == PGRES_COMMAND_OK) {
+                    PQclear(last);
+                    c->prep[k].sql = ct_xstrdup(c->job->sql);
+                    c->nprep = k + 1;
+                    if (conn_send(c) != 0)
+                        return;
+                    continue;
+                }
+                /* preparing failed (a syntax error, say): that is the job's answer */
+                c->last = last;
+                r = NULL;
+            }
             if (!r) {
                 struct job *j = c->job;
                 PGresult *last = c->last;
@@ -340,6 +426,8 @@ struct ct_pool *ct_pool_new(struct event_base *base, const char *conninfo, int s
         struct conn *c = &p->conns[i];
         c->pool = p;
         c->backoff_ms = 100;
+        c->ev_fd = -1;
+        c->preparing = -1;
         c->ev = event_new(base, -1, 0, conn_event, c);
         c->timer = evtimer_new(base, conn_timer, c);
         conn_connect(c);
@@ -361,6 +449,7 @@ void ct_pool_free(struct ct_pool *p)
             PQclear(c->last);
         if (c->pg)
             PQfinish(c->pg);
+        forget_prepared(c);
         event_free(c->ev);
         event_free(c->timer);
     }
