@@ -25,6 +25,7 @@ extern const struct ct_route routes_tenders[], routes_clauses[], routes_contract
 extern const struct ct_route routes_notices[];
 extern const struct ct_route routes_placements[];
 extern const struct ct_route routes_compliance[];
+extern const struct ct_route routes_ocds[];
 
 /* Parse r->body as a JSON object with the default limits; replies 400 and returns NULL on
  * failure. */
