@@ -28,6 +28,7 @@ int cmd_migrate(struct cli *c, int argc, char **argv);
 int cmd_org(struct cli *c, int argc, char **argv);
 int cmd_key(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_deliver_impact(struct cli *c, int argc, char **argv);
 
 
 #endif

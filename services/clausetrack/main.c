@@ -20,6 +20,7 @@ static void usage(FILE *f)
           "  key add --org ORG_ID [--label L]          prints the new token once\n"
           "  key revoke KEY_ID\n"
           "  import [--dry-run] [--as ORG_ID] PATH...  import notices (*.xml; folders recursively)\n"
+          "  deliver-impact --month YYYY-MM [--force]  send that month's impact.monthly event now\n"
           "\n"
           "The database is CLAUSETRACK_DATABASE_URL (or database_url in the configuration file).\n"
           "Exit status: 0 success, 1 rejected input, 2 usage error.\n",
@@ -98,6 +99,8 @@ int main(int argc, char **argv)
         return cmd_key(&c, sub_argc, sub_argv);
     if (strcmp(cmd, "import") == 0)
         return cmd_import(&c, sub_argc, sub_argv);
+    if (strcmp(cmd, "deliver-impact") == 0)
+        return cmd_deliver_impact(&c, sub_argc, sub_argv);
     fprintf(stderr, "clausetrack: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return CLI_USAGE;

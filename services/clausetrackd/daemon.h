@@ -10,6 +10,7 @@ struct daemon {
     const char *config_path;
     struct ct_worker **workers;
     int nworkers;
+    struct dispatcher *dispatcher;      /* NULL when cfg.dispatcher is 0 (dispatcher.h) */
 };
 
 /* The whole route table (routes.c), a new array (caller frees); *n entries. */
@@ -25,11 +26,13 @@ extern const struct ct_route routes_tenders[], routes_clauses[], routes_contract
 extern const struct ct_route routes_notices[];
 extern const struct ct_route routes_placements[];
 extern const struct ct_route routes_compliance[];
+extern const struct ct_route routes_subscriptions[];
 extern const struct ct_route routes_ocds[];
 
 /* Parse r->body as a JSON object with the default limits; replies 400 and returns NULL on
  * failure. */
 const struct ct_json *body_object(struct ct_req *r);
+
 
 /* ---- compliance (routes_compliance.c): the one path "load input -> compute -> encode / record"
  * shared by GET .../compliance, the writes that change what it depends on, and the janitor. ---- */

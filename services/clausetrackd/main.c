@@ -3,6 +3,7 @@
  * handles signals on the main loop: SIGTERM/SIGINT drain and exit 0 (a second one exits at
  * once), SIGHUP reloads the reloadable keys (a failed reload keeps the old configuration). */
 #include "daemon.h"
+#include "dispatcher.h"
 #include "ct/log.h"
 #include "ct/pseudonym.h"
 #include "ct/clausenotice.h"
@@ -136,6 +137,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     atomic_store(&D.app.stopping, 1);
     for (int i = 0; i < D.nworkers; i++)
         event_active(D.workers[i]->stop_ev, EV_READ, 0);
+    dispatcher_stop(D.dispatcher); /* deliveries in flight finish alongside the requests */
     event_base_loopexit(main_base, NULL);
 }
 
@@ -227,6 +229,10 @@ int main(int argc, char **argv)
     /* 4b. the janitor on its own thread, loop and connection: statuses as days pass, old keys */
     struct janitor *janitor = janitor_start(&D.app);
 
+    /* 4c. the delivery dispatcher (cfg.dispatcher) on its own thread, loop, pool and TLS context */
+    if (D.app.cfg.dispatcher)
+        D.dispatcher = dispatcher_start(&D.app);
+
     /* 5. signals on the main loop, then run */
     struct event_base *main_base = event_base_new();
     struct event *sigs[3];
@@ -247,6 +253,7 @@ int main(int argc, char **argv)
         pthread_join(threads[i], NULL);
 
     /* 6. tear down in reverse order */
+    dispatcher_free(D.dispatcher);
     janitor_free(janitor);
     for (int i = 0; i < D.nworkers; i++) {
         struct ct_worker *w = D.workers[i];

@@ -12,6 +12,7 @@ static const struct ct_route *const tables[] = {
     routes_notices,
     routes_placements,
     routes_compliance,
+    routes_subscriptions,
     routes_ocds,
 };
 

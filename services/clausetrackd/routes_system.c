@@ -1,6 +1,7 @@
 /* routes_system.c - GET /healthz (the process runs), GET /readyz (the database answers a
  * round trip now), GET /metrics (Prometheus text). Public: no token. */
 #include "daemon.h"
+#include "dispatcher.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,10 @@ static void route_metrics(struct ct_req *r)
 {
     struct daemon *d = r->w->app->user;
     char *text = ct_http_metrics_text(r->w->app, d->workers, d->nworkers);
-    ct_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+    char *deliveries = dispatcher_metrics_text(d->dispatcher);
+    char *all = ct_arena_printf(r->a, "%s%s", text, deliveries);
+    ct_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", all, strlen(all));
+    free(deliveries);
     free(text);
 }
 
