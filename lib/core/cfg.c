@@ -83,6 +83,15 @@ static int set_value(struct ct_cfg *cfg, const struct key *k, const char *v, str
         memcpy(dst, v, strlen(v) + 1);
         if (strcmp(k->name, "log_format") == 0 && strcmp(v, "json") && strcmp(v, "text"))
             return ct_err_set(e, 400, "%s:%d: log_format: must be json or text", where, line);
+        if (strcmp(k->name, "ocds_prefix") == 0) {
+            /* the registered prefix without "ocds-": letters and digits only */
+            const char *pv = strncmp(v, "ocds-", 5) == 0 ? v + 5 : v;
+            size_t n = strlen(pv);
+            if (n == 0 || strspn(pv, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != n)
+                return ct_err_set(e, 400, "%s:%d: ocds_prefix: must be letters and digits (the prefix without ocds-)",
+                                  where, line);
+            memmove(dst, pv, n + 1);
+        }
         if (strcmp(k->name, "log_level") == 0 && strcmp(v, "error") && strcmp(v, "warn") &&
             strcmp(v, "info") && strcmp(v, "debug"))
             return ct_err_set(e, 400, "%s:%d: log_level: must be error, warn, info or debug", where, line);
