@@ -1,6 +1,6 @@
 /* compliance.h - CONTRACT.md §7: how far one contract has delivered on each of its clauses at
  * a given date, and whether its period reports are in. One pure function over plain arrays:
- * no I/O, no allocation, no clock (the caller passes as_of). Loading the inputs from the
+ * no I/O, no clock (the caller passes as_of); one temporary array per hire_persons clause. Loading the inputs from the
  * database and encoding the result as JSON (rounded with ct_compliance_round2) are others' jobs.
  *
  * Readings of §7 where it leaves room (each one pinned by tests/unit/test_compliance.c):
@@ -130,8 +130,8 @@ struct ct_compliance_result {
 void ct_compliance_clause_init(struct ct_compliance_clause *c);
 
 /* Computes §7 for every clause of in at as_of (a day number) into out[0 .. in->nclauses), in
- * the clauses' order; out is the caller's. Borrows in. Cost is O(placements^2) per
- * hire_persons clause (no allocation); callers bound the number of placements.
+ * the clauses' order; out is the caller's. Borrows in. Cost is O(n log n) in the placements
+ * per hire_persons clause (they are sorted by person), O(n) for the other kinds; callers bound n.
  * Returns 0, or -1 with *why (may be NULL) set to a static message when the input cannot be
  * computed: NULL pointers, ends_on before starts_on, a date outside 0001-01-01..9999-12-31
  * (as_of included), an unknown kind or reporting, a placement without person_ref. Everything

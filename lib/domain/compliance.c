@@ -3,9 +3,11 @@
  * The readings chosen where §7 leaves room are listed in include/ct/compliance.h; loading
  * the inputs and encoding the result are lib/db's and lib/json's jobs. */
 #include "ct/compliance.h"
+#include "ct/arena.h"
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ct/clause.h"
@@ -26,9 +28,7 @@ static int active_at(const struct ct_compliance_placement *p, int64_t as_of);
 static double fte(double weekly_hours);
 static int hire_qualifies(const struct ct_compliance_clause *c,
                           const struct ct_compliance_placement *p);
-static int64_t person_union_days(const struct ct_compliance_input *in,
-                                 const struct ct_compliance_clause *c, size_t first,
-                                 int64_t as_of);
+static int by_person_then_start(const void *x, const void *y);
 static void count_hires(const struct ct_compliance_input *in, const struct ct_compliance_clause *c,
                         int64_t as_of, double *delivered, size_t *in_progress);
 static double person_months(const struct ct_compliance_input *in,
@@ -145,80 +145,55 @@ static int hire_qualifies(const struct ct_compliance_clause *c,
     return in_groups(c->target_groups, p->target_group) && p->weekly_hours >= c->min_weekly_hours;
 }
 
-/* The number of distinct days covered by the qualifying placements of the person of
- * placements[first], each clipped as placement_days clips it. Takes the not yet counted
- * interval with the earliest unconsumed start until none is left: O(k * n) for k placements
- * of the person among n. */
-static int64_t person_union_days(const struct ct_compliance_input *in,
-                                 const struct ct_compliance_clause *c, size_t first,
-                                 int64_t as_of)
+/* Orders qualifying placements by person, then start: each person's placements become one run. */
+static int by_person_then_start(const void *x, const void *y)
 {
-    const char *person = in->placements[first].person_ref;
-    int64_t contract_end = in->contract.ends_on;
-    int64_t total = 0;
-    int have_cursor = 0;
-    int64_t cursor = 0; /* every day <= cursor is counted, when have_cursor */
+    const struct ct_compliance_placement *a = *(const struct ct_compliance_placement *const *)x;
+    const struct ct_compliance_placement *b = *(const struct ct_compliance_placement *const *)y;
+    int c = strcmp(a->person_ref, b->person_ref);
+    if (c)
+        return c;
+    return (a->starts_on > b->starts_on) - (a->starts_on < b->starts_on);
+}
 
-    for (;;) {
-        int found = 0;
-        int64_t best_from = 0, best_end = 0;
-        for (size_t j = first; j < in->nplacements; j++) {
-            const struct ct_compliance_placement *p = &in->placements[j];
-            if (!hire_qualifies(c, p) || strcmp(p->person_ref, person) != 0)
-                continue;
-            int64_t end = clipped_end(p, as_of, contract_end);
-            int64_t from = p->starts_on;
+/* hire_persons: delivered = distinct persons whose qualifying days (the union of their
+ * placements' days, each clipped as placement_days clips it) reach min_months_per_person
+ * months; in_progress = the other distinct persons with a qualifying placement active at
+ * as_of. The qualifying placements are sorted by (person, start), so each person's union is
+ * one sweep: O(n log n) for n placements. */
+static void count_hires(const struct ct_compliance_input *in, const struct ct_compliance_clause *c,
+                        int64_t as_of, double *delivered, size_t *in_progress)
+{
+    size_t done = 0, going = 0, n = 0;
+    const struct ct_compliance_placement **q = ct_xmalloc((in->nplacements ? in->nplacements : 1) * sizeof *q);
+    for (size_t i = 0; i < in->nplacements; i++)
+        if (hire_qualifies(c, &in->placements[i]))
+            q[n++] = &in->placements[i];
+    qsort(q, n, sizeof *q, by_person_then_start);
+
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        int64_t total = 0, cursor = 0;
+        int have_cursor = 0, active = 0;
+        for (; j < n && strcmp(q[j]->person_ref, q[i]->person_ref) == 0; j++) {
+            active = active || active_at(q[j], as_of);
+            int64_t end = clipped_end(q[j], as_of, in->contract.ends_on);
+            int64_t from = q[j]->starts_on;
             if (have_cursor && from <= cursor)
                 from = cursor + 1;
             if (end < from)
                 continue; /* empty, or already counted */
-            if (!found || from < best_from) {
-                found = 1;
-                best_from = from;
-                best_end = end;
-            }
+            total += end - from + 1;
+            cursor = end;
+            have_cursor = 1;
         }
-        if (!found)
-            return total;
-        total += best_end - best_from + 1;
-        cursor = best_end;
-        have_cursor = 1;
-    }
-}
-
-/* hire_persons: delivered = distinct persons whose qualifying days reach min_months_per_person
- * months; in_progress = the other distinct persons with a qualifying placement active at
- * as_of. A person is handled at their first qualifying placement. */
-static void count_hires(const struct ct_compliance_input *in, const struct ct_compliance_clause *c,
-                        int64_t as_of, double *delivered, size_t *in_progress)
-{
-    size_t done = 0, going = 0;
-
-    for (size_t i = 0; i < in->nplacements; i++) {
-        const struct ct_compliance_placement *p = &in->placements[i];
-        if (!hire_qualifies(c, p))
-            continue;
-        int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = hire_qualifies(c, &in->placements[j]) &&
-                   strcmp(in->placements[j].person_ref, p->person_ref) == 0;
-        if (seen)
-            continue;
-
-        int64_t days = person_union_days(in, c, i, as_of);
-        double months = (double)days / CT_COMPLIANCE_MONTH_DAYS;
-        if (months >= c->min_months_per_person) {
+        if ((double)total / CT_COMPLIANCE_MONTH_DAYS >= c->min_months_per_person)
             done++;
-            continue;
-        }
-        int active = 0;
-        for (size_t j = i; j < in->nplacements && !active; j++)
-            active = hire_qualifies(c, &in->placements[j]) &&
-                     strcmp(in->placements[j].person_ref, p->person_ref) == 0 &&
-                     active_at(&in->placements[j], as_of);
-        if (active)
+        else if (active)
             going++;
+        i = j;
     }
+    free(q);
     *delivered = (double)done;
     *in_progress = going;
 }
