@@ -36,7 +36,7 @@ IT_BIN   := $(IT_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 DAEMON   := $(BUILD)/clausetrackd
 CLI      := $(BUILD)/clausetrack
 
-.PHONY: all run test test-unit test-integration test-asan bench install clean deps fuzz
+.PHONY: all run test test-unit test-integration test-browser test-asan bench install clean deps deps-test fuzz
 all: $(DAEMON) $(CLI)
 
 $(BUILD)/%.o: %.c
@@ -62,17 +62,26 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(IT_LIB:%.c=$(BUIL
 deps:
 	@ops/install-deps
 
+# the tests need a browser too (the dashboard test): chromium, nodejs, npm
+deps-test:
+	@ops/install-deps --with-browser
+
 # Unit tests (pure, no database), then integration tests against a throwaway PostgreSQL
-# and the real daemon (tests/integration/run).
-test: deps
+# and the real daemon (tests/integration/run), then the dashboard in a browser.
+test: deps-test
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(IT_BIN)
-	@$(MAKE) --no-print-directory test-unit test-integration
+	@$(MAKE) --no-print-directory test-unit test-integration test-browser
 
 test-unit: $(UNIT_BIN)
 	@ops/run-tests $(UNIT_BIN)
 
 test-integration: all $(IT_BIN)
 	@BUILD=$(BUILD) tests/integration/run $(IT_BIN)
+
+# The dashboard in headless Chromium against the daemon with the demo data (tests/browser/run:
+# its own throwaway PostgreSQL; npm ci of tests/browser when playwright-core is not there yet).
+test-browser: all
+	@BUILD=$(BUILD) tests/browser/run
 
 test-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
@@ -88,6 +97,8 @@ install: all
 	install -m 0755 $(DAEMON) $(CLI) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 migrations/*.sql $(DESTDIR)$(PREFIX)/share/clausetrack/migrations/
 	install -m 0644 $(wildcard xsd/*.xsd) $(DESTDIR)$(PREFIX)/share/clausetrack/xsd/
+	install -d $(DESTDIR)$(PREFIX)/share/clausetrack/dashboard
+	install -m 0644 services/clausetrackd/dashboard/* $(DESTDIR)$(PREFIX)/share/clausetrack/dashboard/
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -28,11 +28,18 @@ extern const struct ct_route routes_placements[];
 extern const struct ct_route routes_compliance[];
 extern const struct ct_route routes_subscriptions[];
 extern const struct ct_route routes_ocds[];
+extern const struct ct_route routes_impact[];
+extern const struct ct_route routes_dashboard[];
 
 /* Parse r->body as a JSON object with the default limits; replies 400 and returns NULL on
  * failure. */
 const struct ct_json *body_object(struct ct_req *r);
 
+/* ---- the dashboard (routes_dashboard.c) ---- */
+/* Read the dashboard's files from dir into memory, once, before the workers start (a missing one
+ * is logged and answered 404). dashboard_free releases them at exit. */
+void dashboard_load(const char *dir);
+void dashboard_free(void);
 
 /* ---- compliance (routes_compliance.c): the one path "load input -> compute -> encode / record"
  * shared by GET .../compliance, the writes that change what it depends on, and the janitor. ---- */

@@ -188,6 +188,7 @@ int main(int argc, char **argv)
     D.app.clause_schema = schema;
 
     /* 4. routes, metrics and the workers, each with its own loop, socket and pool */
+    dashboard_load(D.app.cfg.dashboard_dir);
     struct ct_route *routes = routes_build(&D.app.nroutes);
     D.app.routes = routes;
     D.app.metrics = ct_xcalloc((size_t)D.app.nroutes + 1, sizeof *D.app.metrics);
@@ -272,6 +273,7 @@ int main(int argc, char **argv)
     free(D.app.metrics);
     free(routes);
     ct_clausenotice_schema_free(schema);
+    dashboard_free();
     ct_xml_cleanup();
     libevent_global_shutdown();
     ct_log_info("stopped");

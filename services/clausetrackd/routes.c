@@ -14,6 +14,8 @@ static const struct ct_route *const tables[] = {
     routes_compliance,
     routes_subscriptions,
     routes_ocds,
+    routes_impact,
+    routes_dashboard,
 };
 
 struct ct_route *routes_build(int *n)
