@@ -1,8 +1,9 @@
 /* janitor.c - housekeeping janitor_delay seconds after start, then daily at 00:05 UTC: forget
- * idempotency keys older than 48 h, and record the compliance of every contract running in the last
- * quarter as of today through compliance_run (the routes' own path), so statuses that change as time
- * passes write their events. Its own thread, loop and one connection rather than worker 0's loop:
- * a long pass never delays a request or takes its connection (docs/design.md). */
+ * idempotency keys older than 48 h, move the impact counters' clock, and record the compliance of
+ * every contract running in the last quarter as of today through compliance_run (the routes' own
+ * path), so statuses that change as time passes write their events. Its own thread, loop and one
+ * connection rather than worker 0's loop: a long pass never delays a request or takes its
+ * connection (docs/design.md). */
 #include "daemon.h"
 #include "ct/dates.h"
 #include "ct/log.h"
@@ -44,6 +45,8 @@ static void tick(evutil_socket_t fd, short what, void *arg);
 static void schedule(struct janitor *j, long seconds);
 static void forget_keys(struct janitor *j);
 static void keys_done(PGresult *res, const struct ct_err *err, void *arg);
+static void roll_impact(struct janitor *j);
+static void roll_done(PGresult *res, const struct ct_err *err, void *arg);
 static void list_batch(struct janitor *j);
 static void batch_done(PGresult *res, const struct ct_err *err, void *arg);
 static void next_contract(struct janitor *j);
@@ -111,6 +114,26 @@ static void keys_done(PGresult *res, const struct ct_err *err, void *arg)
             forget_keys(j);
             return;
         }
+    }
+    roll_impact(j);
+}
+
+/* ---- the impact counters' clock: fold the days gone by (migrations/0008) ---- */
+
+static void roll_impact(struct janitor *j)
+{
+    ct_pool_query(j->pool, "select api.impact_roll()", 0, NULL, roll_done, j);
+}
+
+static void roll_done(PGresult *res, const struct ct_err *err, void *arg)
+{
+    (void)res;
+    struct janitor *j = arg;
+    if (atomic_load(&j->stopping))
+        return;
+    if (err) {
+        ct_log_warn("janitor: cannot move the impact clock: %s", err->detail);
+        j->db_failed = 1;
     }
     list_batch(j);
 }
