@@ -44,9 +44,9 @@ void dashboard_free(void);
 /* ---- compliance (routes_compliance.c): the one path "load input -> compute -> encode / record"
  * shared by GET .../compliance, the writes that change what it depends on, and the janitor. ---- */
 
-/* Most placements one contract may hold (api.max_placements(), migrations/0010, agrees): the
+/* Most placements one contract may hold (api.max_placements() in migrations/0004 agrees): the
  * compliance input is loaded and computed (O(n log n)) on a worker's loop. */
-#define COMPLIANCE_MAX_PLACEMENTS 20000
+#define COMPLIANCE_MAX_PLACEMENTS 5000
 
 #define COMPLIANCE_BODY 1u   /* encode the CONTRACT §7 answer at as_of */
 #define COMPLIANCE_RECORD 2u /* store today's statuses (api.compliance_record), events on change */

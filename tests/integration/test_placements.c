@@ -617,19 +617,20 @@ static void test_compliance_scope(void **state)
     it_resp_free(&r);
 }
 
-/* A contract holds at most 5000 placements (compliance is computed over all of them at once):
- * the 5001st is refused; should more get in some other way, compliance says 500, not a guess. */
+/* A contract holds at most api.max_placements() placements (compliance loads them all at once):
+ * one more is refused; should more get in some other way, compliance says 500, not a guess. */
 static void test_placement_bound(void **state)
 {
     (void)state;
     struct it_resp r;
+    /* fill the contract up to the cap (api.max_placements()) less one, then the last one by HTTP */
     it_exec(&D, "insert into placements (contract_id, person_ref, target_group, starts_on, weekly_hours, employment_type)"
                 " select '" K_OTHER "', lpad(to_hex(i), 64, '0'), 'youth', '2026-02-01', 20, 'permanent'"
-                " from generate_series(1, 4999) i");
-    char *last = post_person(sup_b_tok, K_OTHER, "{\"ref\": \"5000th\"}");
+                " from generate_series(1, api.max_placements() - 1) i");
+    char *last = post_person(sup_b_tok, K_OTHER, "{\"ref\": \"the last one\"}");
     free(last);
     long before = it_count(&D, "placements");
-    char *body = placement_body("{\"ref\": \"5001st\"}", NULL);
+    char *body = placement_body("{\"ref\": \"one too many\"}", NULL);
     assert_int_equal(it_post(&D, "/v1/contracts/" K_OTHER "/placements", sup_b_tok, body, &r), 0);
     expect_problem(&r, 422);
     it_resp_free(&r);
