@@ -141,7 +141,10 @@ void it_daemon_start(struct it_daemon *d, const char *const *env)
         if (chdir(it_root()) != 0)
             _exit(126);
         const char *vg = getenv("CT_IT_VALGRIND");
-        if (vg && *vg)
+        if (vg && *vg && d->config)
+            execlp("valgrind", "valgrind", "--quiet", "--leak-check=full", "--error-exitcode=99", daemon, "--config",
+                   d->config, (char *)NULL);
+        else if (vg && *vg)
             execlp("valgrind", "valgrind", "--quiet", "--leak-check=full", "--error-exitcode=99", daemon, (char *)NULL);
         else if (d->config)
             execl(daemon, daemon, "--config", d->config, (char *)NULL);
