@@ -63,6 +63,10 @@ typedef void (*compliance_cb)(void *arg, const char *json, size_t len, int chang
 void compliance_run(struct ct_pool *pool, const char *contract_id, const char *org_id, const char *role,
                     int64_t as_of, unsigned flags, compliance_cb cb, void *arg);
 
+/* A ct_req_db_cb for writes that create a contract (routes_placements.c): records the new
+ * contract's first statuses (events) as compliance_run does after a placement, then answers. */
+void compliance_after_contract_write(struct ct_req *r, PGresult *res, const struct ct_err *err);
+
 /* ---- the janitor (janitor.c): its own thread, loop and database connection ---- */
 struct janitor;
 /* Start it (after evthread_use_pthreads): a first pass janitor_delay seconds after start, then

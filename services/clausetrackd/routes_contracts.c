@@ -127,7 +127,7 @@ static void route_contract_create(struct ct_req *r)
     } else {
         r->body = ct_arena_strndup(r->a, out, len); /* what SQL gets is the normalised record */
         r->body_len = len;
-        ct_req_api(r, "contract_create", 0, NULL, NULL);
+        ct_req_api_cb(r, "contract_create", 0, NULL, NULL, compliance_after_contract_write);
     }
     ct_jw_free(w);
 }

@@ -45,6 +45,7 @@ static void read_hours(struct ct_jr *jr, const struct ct_json *b, double *out);
 static void set_body(struct ct_req *r, struct ct_jw *w);
 static void answer(struct ct_req *r, int status, const char *body, size_t len);
 static void after_write(struct ct_req *r, PGresult *res, const struct ct_err *err);
+static void record_then_answer(struct ct_req *r, PGresult *res, const struct ct_err *err, const char *field);
 static void recorded(void *arg, const char *json, size_t len, int changed, const struct ct_err *err);
 static void route_placement_create(struct ct_req *r);
 static void route_placement_update(struct ct_req *r);
@@ -203,8 +204,19 @@ static void answer(struct ct_req *r, int status, const char *body, size_t len)
 }
 
 /* The write's answer is in; a success changed what the contract's compliance depends on, so
- * its statuses are recorded (events on change) before the caller hears back. */
+ * its statuses are recorded (events on change) before the caller hears back. The contract is
+ * named by `field` of the answer. */
 static void after_write(struct ct_req *r, PGresult *res, const struct ct_err *err)
+{
+    record_then_answer(r, res, err, "contract_id");
+}
+
+void compliance_after_contract_write(struct ct_req *r, PGresult *res, const struct ct_err *err)
+{
+    record_then_answer(r, res, err, "id");
+}
+
+static void record_then_answer(struct ct_req *r, PGresult *res, const struct ct_err *err, const char *field)
 {
     if (err) {
         if (err->status >= 500)
@@ -226,7 +238,7 @@ static void after_write(struct ct_req *r, PGresult *res, const struct ct_err *er
     struct ct_err e;
     ct_err_clear(&e);
     const struct ct_json *j = ct_json_parse(r->a, body, len, NULL, &e);
-    const struct ct_json *contract = j ? ct_json_get(j, "contract_id") : NULL;
+    const struct ct_json *contract = j ? ct_json_get(j, field) : NULL;
     if (!contract || contract->type != CT_JSON_STRING) {
         answer(r, status, body, len);
         return;
