@@ -100,6 +100,26 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/clausetrack/dashboard
 	install -m 0644 services/clausetrackd/dashboard/* $(DESTDIR)$(PREFIX)/share/clausetrack/dashboard/
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang, ASan and UBSan, each run for
+# FUZZ_SECONDS from its seeds (fixtures); a crash stops make with the input saved in build-fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@mkdir -p build-fuzz
+	@for f in $(FUZZ_SRC); do \
+	    n=$$(basename $$f .c); \
+	    clang -g -O1 -std=c11 -D_GNU_SOURCE -DCT_VERSION='"$(VERSION)"' -Iinclude $(PKG_CFLAGS) -pthread \
+	        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	        $$f $(LIB_SRC) -o build-fuzz/$$n $(PKG_LIBS) -pthread -lm || exit 1; \
+	    case $$n in fuzz_notice) seeds=tests/fixtures/xml ;; *) seeds=tests/fuzz/seeds-json ;; esac; \
+	    mkdir -p build-fuzz/$$n-corpus; \
+	    echo "== $$n for $(FUZZ_SECONDS) s"; \
+	    build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build-fuzz/$$n- \
+	        build-fuzz/$$n-corpus $$seeds > build-fuzz/$$n.log 2>&1; rc=$$?; tail -n 3 build-fuzz/$$n.log; \
+	    [ $$rc -eq 0 ] || { echo "$$n found a crash: see build-fuzz/$$n.log"; exit 1; }; \
+	done
+
 clean:
 	rm -rf build build-asan build-fuzz
 

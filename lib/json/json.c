@@ -324,7 +324,7 @@ static int close_container(struct parser *ps)
 {
     struct frame f = ps->frames[--ps->nframes];
     size_t n = ps->nslots - f.base;
-    struct slot *s = ps->slots + f.base;
+    struct slot *s = n ? ps->slots + f.base : NULL; /* no slots yet: slots may still be NULL */
 
     if (f.node->type == CT_JSON_ARRAY) {
         f.node->array.count = n;

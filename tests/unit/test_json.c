@@ -999,9 +999,33 @@ static void test_jr_paths_and_root(void **state)
     rfix_free(f);
 }
 
+/* Found by tests/fuzz/fuzz_json: an empty container closed before any member existed, then
+ * garbage. Must be an ordinary 400, with no arithmetic on a NULL member table. */
+static void test_fuzz_regressions(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {"{}]", "{}],2,{\"\"", "[]]", "{}{}"};
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+        struct ct_arena *a = ct_arena_new();
+        struct ct_err e;
+        ct_err_clear(&e);
+        assert_null(ct_json_parse(a, docs[i], strlen(docs[i]), NULL, &e));
+        assert_int_equal(e.status, 400);
+        ct_arena_free(a);
+    }
+    struct ct_arena *a = ct_arena_new();
+    struct ct_err e;
+    ct_err_clear(&e);
+    const struct ct_json *v = ct_json_parse(a, "{}", 2, NULL, &e);
+    assert_non_null(v);
+    assert_int_equal(v->object.count, 0);
+    ct_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_valid_documents),
         cmocka_unit_test(test_number_values),
         cmocka_unit_test(test_number_locale),
