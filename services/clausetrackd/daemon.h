@@ -67,6 +67,10 @@ void compliance_run(struct ct_pool *pool, const char *contract_id, const char *o
  * contract's first statuses (events) as compliance_run does after a placement, then answers. */
 void compliance_after_contract_write(struct ct_req *r, PGresult *res, const struct ct_err *err);
 
+/* A clause changed what its tender's contracts owe: record the compliance of each (at most 1000)
+ * again, in the background on pool (events on change); nothing is answered. tender_id is copied. */
+void compliance_record_tender(struct ct_pool *pool, const char *tender_id);
+
 /* ---- the janitor (janitor.c): its own thread, loop and database connection ---- */
 struct janitor;
 /* Start it (after evthread_use_pthreads): a first pass janitor_delay seconds after start, then

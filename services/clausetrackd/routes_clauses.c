@@ -8,8 +8,10 @@
 #include "ct/fields.h"
 #include "ct/json.h"
 #include "ct/jw.h"
+#include "ct/log.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_QUANTITY 9999999999.0  /* numeric(12, 2) */
@@ -24,6 +26,7 @@ static void read_clause(struct ct_req *r, const struct ct_json *b, int patch, st
 static void read_quantity(struct ct_jr *jr, const struct ct_json *b, int kind, unsigned flags, struct ct_jw *w);
 static void read_positive(struct ct_jr *jr, const struct ct_json *b, const char *key, double max, struct ct_jw *w);
 static void write_clause(struct ct_req *r, const char *fn, int patch);
+static void clause_written(struct ct_req *r, PGresult *res, const struct ct_err *err);
 
 static const char *const clause_fields[] = {"lot_ref", "kind", "target_groups", "quantity", "min_months_per_person",
                                             "min_weekly_hours", "reporting", "sanction_eur", "description", NULL};
@@ -137,9 +140,44 @@ static void write_clause(struct ct_req *r, const char *fn, int patch)
     } else {
         r->body = ct_arena_strndup(r->a, out, len);
         r->body_len = len;
-        ct_req_api(r, fn, 0, NULL, NULL);
+        ct_req_api_cb(r, fn, 0, NULL, NULL, clause_written);
     }
     ct_jw_free(w);
+}
+
+/* The clause is stored: answer, then let its tender's contracts be re-evaluated (a changed
+ * quantity or group changes their statuses; the events follow in the background). */
+static void clause_written(struct ct_req *r, PGresult *res, const struct ct_err *err)
+{
+    if (err) {
+        if (err->status >= 500)
+            ct_log_error("%s %s: %s", r->route->method, r->route->pattern, err->detail);
+        ct_reply_problem(r, err);
+        return;
+    }
+    if (PQntuples(res) != 1 || PQnfields(res) < 2) {
+        ct_reply_error(r, 500, "unexpected database answer");
+        return;
+    }
+    int status = atoi(PQgetvalue(res, 0, 0));
+    const char *body = PQgetvalue(res, 0, 1);
+    size_t len = (size_t)PQgetlength(res, 0, 1);
+    char tender[37] = "";
+    if (status >= 200 && status < 300) {
+        struct ct_err e;
+        ct_err_clear(&e);
+        const struct ct_json *j = ct_json_parse(r->a, body, len, NULL, &e);
+        const struct ct_json *t = j ? ct_json_get(j, "tender_id") : NULL;
+        if (t && t->type == CT_JSON_STRING && t->string.len == 36)
+            memcpy(tender, t->string.ptr, 37);
+    }
+    struct ct_pool *pool = r->w->pool;
+    if (status >= 400)
+        ct_reply(r, status, "application/problem+json", body, len);
+    else
+        ct_reply_json(r, status, body, len);
+    if (tender[0])
+        compliance_record_tender(pool, tender);
 }
 
 static void route_clause_create(struct ct_req *r)

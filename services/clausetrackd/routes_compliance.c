@@ -372,3 +372,38 @@ const struct ct_route routes_compliance[] = {
     {"GET", "/v1/contracts/{id}/compliance", route_compliance, CT_ROLE_ANY, CT_BODY_NONE},
     {NULL, NULL, NULL, 0, CT_BODY_NONE},
 };
+
+/* ---- a clause changed: re-record every contract of its tender, in the background ---- */
+
+#define TENDER_CONTRACTS_MAX 1000
+
+static void tender_contract_recorded(void *arg, const char *json, size_t len, int changed, const struct ct_err *err)
+{
+    (void)json;
+    (void)len;
+    (void)changed;
+    (void)arg;
+    if (err && err->status != 404)
+        ct_log_warn("compliance not re-evaluated after a clause change: %s", err->detail);
+}
+
+static void tender_contracts_listed(PGresult *res, const struct ct_err *err, void *arg)
+{
+    struct ct_pool *pool = arg;
+    if (err) {
+        ct_log_warn("compliance not re-evaluated after a clause change: %s", err->detail);
+        return;
+    }
+    for (int i = 0; i < PQntuples(res); i++)
+        compliance_run(pool, PQgetvalue(res, i, 0), NULL, "system", ct_date_today(), COMPLIANCE_RECORD,
+                       tender_contract_recorded, NULL);
+}
+
+void compliance_record_tender(struct ct_pool *pool, const char *tender_id)
+{
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", TENDER_CONTRACTS_MAX);
+    const char *params[2] = {tender_id, lim};
+    ct_pool_query(pool, "select id from contracts where tender_id = $1::uuid order by created_at, id limit $2::int", 2,
+                  params, tender_contracts_listed, pool);
+}

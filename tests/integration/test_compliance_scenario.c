@@ -496,6 +496,34 @@ static void test_janitor(void **state)
     free(n);
 }
 
+/* A clause change re-evaluates its tender's contracts in the background: lowering the
+ * person-months clause to 1 (the 2025 contract delivered more than that) turns it from breached to
+ * fulfilled, and a compliance.changed event says so without anybody asking for compliance. */
+static void test_clause_change(void **state)
+{
+    (void)state;
+    struct it_resp r;
+    char *path = it_fmt("/v1/clauses/%s", clause[1]);
+    assert_int_equal(it_patch(&D, path, buyer_tok, "{\"quantity\": 1}", &r), 0);
+    expect_status(&r, 200);
+    it_resp_free(&r);
+    free(path);
+    char *c = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(c);
+        c = changes(contract_id);
+        if (strstr(c, "person_months:breached>fulfilled"))
+            break;
+        usleep(50 * 1000);
+    }
+    assert_non_null(strstr(c, "person_months:breached>fulfilled"));
+    free(c);
+    /* the 2026 contract delivered nothing: still behind, no new event for it */
+    c = changes("f0f0f0f0-0000-4000-8000-0000000000f0");
+    assert_null(strstr(c, "person_months:behind>"));
+    free(c);
+}
+
 /* Privacy: the whole database as pg_dump writes it, and the daemon's log, hold no
  * henkilötunnus used in this scenario, in upper or lower case. */
 static void test_privacy(void **state)
@@ -560,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_after_end),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_janitor),
+        cmocka_unit_test(test_clause_change),
         cmocka_unit_test(test_privacy),
     };
     return cmocka_run_group_tests_name("compliance_scenario", tests, setup, teardown);
