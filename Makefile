@@ -15,7 +15,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) -D_GNU_SOURCE -DCT_VERSION='"$(VERSION)"' -Iinclude $(PKG_CFLAGS) -pthread
+CFLAGS   += -std=c11 $(WARN) -D_GNU_SOURCE -DCT_VERSION='"$(VERSION)"' -DCT_DATADIR='"$(PREFIX)/share/clausetrack"' -Iinclude $(PKG_CFLAGS) -pthread
 LDLIBS   += $(PKG_LIBS) -pthread -lm
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
@@ -42,6 +42,12 @@ all: $(DAEMON) $(CLI)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# cfg.o carries PREFIX (CT_DATADIR): a stamp named after it rebuilds cfg.o when PREFIX changes
+PREFIX_STAMP := $(BUILD)/prefix$(subst /,_,$(PREFIX)).stamp
+$(BUILD)/lib/core/cfg.o: $(PREFIX_STAMP)
+$(PREFIX_STAMP):
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/prefix*.stamp && touch $@
 
 $(LIBCT): $(LIB_OBJ)
 	@rm -f $@
@@ -92,6 +98,8 @@ run: deps all
 bench: deps all
 	@BUILD=$(BUILD) ops/bench/run-all
 
+# The programs look for migrations, the schema and the dashboard under $(PREFIX)/share/clausetrack
+# when the folders are not in the working directory: build with the PREFIX you install to.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/clausetrack/migrations $(DESTDIR)$(PREFIX)/share/clausetrack/xsd
 	install -m 0755 $(DAEMON) $(CLI) $(DESTDIR)$(PREFIX)/bin/
