@@ -65,8 +65,10 @@ struct ct_route_metrics {
     _Atomic uint64_t latency_sum_us;
 };
 
+/* A recently verified token (kept in this worker's memory only, never logged or stored): a hit
+ * skips both the SHA-256 and the database look-up. */
 struct ct_auth_entry {
-    char hash[65];
+    char token[64];
     char org_id[37];
     char key_id[37];
     int role;
@@ -117,6 +119,7 @@ struct ct_req {
     const char *body;                   /* NUL-terminated copy of the body (arena) */
     size_t body_len;
     const char *idem_key;               /* Idempotency-Key header or NULL */
+    const char *bearer;                 /* the bearer token while it is looked up (arena) */
     const char *api_body;               /* JSON given to SQL as args.body instead of the
                                            request body (e.g. a parsed XML notice) */
     size_t api_body_len;

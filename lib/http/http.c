@@ -9,6 +9,8 @@
 #include "ct/log.h"
 #include "ct/token.h"
 
+#include <openssl/crypto.h>
+
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -38,6 +40,7 @@ static void db_reply_cb(struct ct_req *r, PGresult *res, const struct ct_err *er
 static void db_job_done(PGresult *res, const struct ct_err *err, void *arg);
 static int check_body(struct ct_req *r);
 static int looks_like_uuid(const char *s);
+static unsigned auth_slot(const char *token);
 
 struct dbjob {
     struct ct_req *r;
@@ -72,10 +75,19 @@ void ct_http_attach(struct ct_worker *w)
     evhttp_set_gencb(w->http, on_request, w);
 }
 
+/* FNV-1a of the token: where it sits in the worker's cache (the cache compares whole tokens). */
+static unsigned auth_slot(const char *token)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)token; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h % CT_AUTH_CACHE;
+}
+
 void ct_auth_flush(struct ct_worker *w)
 {
     for (int i = 0; i < CT_AUTH_CACHE; i++)
-        w->auth[i].hash[0] = '\0';
+        w->auth[i].token[0] = '\0';
 }
 
 /* ---- lifetime ---- */
@@ -583,13 +595,11 @@ static void auth_lookup_done(PGresult *res, const struct ct_err *err, void *arg)
         ct_reply_error(r, 401, "the token is unknown or revoked");
         return;
     }
-    const char *hash = PQgetvalue(res, 0, 3);
     snprintf(r->key_id, sizeof r->key_id, "%s", PQgetvalue(res, 0, 0));
     snprintf(r->org_id, sizeof r->org_id, "%s", PQgetvalue(res, 0, 1));
     r->role = ct_role_parse(PQgetvalue(res, 0, 2));
-    unsigned slot = (unsigned)strtoul(hash + 56, NULL, 16) % CT_AUTH_CACHE;
-    struct ct_auth_entry *ce = &r->w->auth[slot];
-    snprintf(ce->hash, sizeof ce->hash, "%s", hash);
+    struct ct_auth_entry *ce = &r->w->auth[auth_slot(r->bearer)];
+    snprintf(ce->token, sizeof ce->token, "%s", r->bearer);
     memcpy(ce->org_id, r->org_id, sizeof ce->org_id);
     memcpy(ce->key_id, r->key_id, sizeof ce->key_id);
     ce->role = r->role;
@@ -655,21 +665,24 @@ static void on_request(struct evhttp_request *req, void *arg)
         ct_reply_error(r, 401, auth ? "the token is malformed" : "an Authorization: Bearer token is required");
         return;
     }
-    char hash[65];
-    ct_token_hash(auth + 7, hash);
-    unsigned slot = (unsigned)strtoul(hash + 56, NULL, 16) % CT_AUTH_CACHE;
-    struct ct_auth_entry *ce = &w->auth[slot];
-    if (strcmp(ce->hash, hash) == 0 && ce->expires_ms > ct_now_us() / 1000) {
+    const char *token = auth + 7;
+    struct ct_auth_entry *ce = &w->auth[auth_slot(token)];
+    size_t tlen = strlen(token);
+    if (tlen < sizeof ce->token && strlen(ce->token) == tlen && CRYPTO_memcmp(ce->token, token, tlen) == 0 &&
+        ce->expires_ms > ct_now_us() / 1000) {
         memcpy(r->org_id, ce->org_id, sizeof r->org_id);
         memcpy(r->key_id, ce->key_id, sizeof r->key_id);
         r->role = ce->role;
         after_auth(r);
         return;
     }
+    char hash[65];
+    ct_token_hash(token, hash);
+    r->bearer = ct_arena_strdup(r->a, token);
     const char *params[1] = {hash};
     ct_req_hold(r);
     ct_pool_query(w->pool,
-                  "select k.id, k.org_id, o.kind, k.token_hash from api_keys k join organizations o on o.id = k.org_id "
+                  "select k.id, k.org_id, o.kind from api_keys k join organizations o on o.id = k.org_id "
                   "where k.token_hash = $1 and k.revoked_at is null",
                   1, params, auth_lookup_done, r);
 }
