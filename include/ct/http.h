@@ -175,6 +175,14 @@ void ct_req_api(struct ct_req *r, const char *fn, int nextra, const char *const 
 void ct_req_api_cb(struct ct_req *r, const char *fn, int nextra, const char *const *names, const char *const *values,
                    ct_req_db_cb cb);
 
+/* For ct_req_api_cb callbacks: the (status, body) row of an api.* function. 0 with *status,
+ * *body (borrowed from res) and *len set; or -1 after replying with the problem (err, or an
+ * unexpected result shape). */
+int ct_req_api_row(struct ct_req *r, PGresult *res, const struct ct_err *err, int *status, const char **body,
+                   size_t *len);
+/* Reply with an api.* answer: 204 without a body, >= 400 as problem+json, else JSON. */
+void ct_reply_api(struct ct_req *r, int status, const char *body, size_t len);
+
 /* Render the Prometheus text of the process's HTTP metrics into a new malloc'd string. */
 char *ct_http_metrics_text(struct ct_app *app, struct ct_worker **workers, int nworkers);
 

@@ -334,27 +334,42 @@ void ct_req_db(struct ct_req *r, const char *sql, int nparams, const char *const
     ct_pool_query(r->w->pool, sql, nparams, params, db_job_done, j);
 }
 
-static void db_reply_cb(struct ct_req *r, PGresult *res, const struct ct_err *err)
+int ct_req_api_row(struct ct_req *r, PGresult *res, const struct ct_err *err, int *status, const char **body,
+                   size_t *len)
 {
     if (err) {
         if (err->status >= 500)
             ct_log_error("%s %s: %s", r->route->method, r->route->pattern, err->detail);
         ct_reply_problem(r, err);
-        return;
+        return -1;
     }
     if (PQntuples(res) != 1 || PQnfields(res) < 2) {
         ct_reply_error(r, 500, "unexpected database answer");
-        return;
+        return -1;
     }
-    int status = atoi(PQgetvalue(res, 0, 0));
-    const char *body = PQgetvalue(res, 0, 1);
-    size_t len = (size_t)PQgetlength(res, 0, 1);
+    *status = atoi(PQgetvalue(res, 0, 0));
+    *body = PQgetvalue(res, 0, 1);
+    *len = (size_t)PQgetlength(res, 0, 1);
+    return 0;
+}
+
+void ct_reply_api(struct ct_req *r, int status, const char *body, size_t len)
+{
     if (status == 204)
         ct_reply(r, 204, NULL, NULL, 0);
     else if (status >= 400)
         ct_reply(r, status, "application/problem+json", body, len);
     else
         ct_reply_json(r, status, body, len);
+}
+
+static void db_reply_cb(struct ct_req *r, PGresult *res, const struct ct_err *err)
+{
+    int status;
+    const char *body;
+    size_t len;
+    if (ct_req_api_row(r, res, err, &status, &body, &len) == 0)
+        ct_reply_api(r, status, body, len);
 }
 
 void ct_req_db_reply(struct ct_req *r, const char *sql, int nparams, const char *const *params)

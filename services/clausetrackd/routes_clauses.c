@@ -149,19 +149,11 @@ static void write_clause(struct ct_req *r, const char *fn, int patch)
  * quantity or group changes their statuses; the events follow in the background). */
 static void clause_written(struct ct_req *r, PGresult *res, const struct ct_err *err)
 {
-    if (err) {
-        if (err->status >= 500)
-            ct_log_error("%s %s: %s", r->route->method, r->route->pattern, err->detail);
-        ct_reply_problem(r, err);
+    int status;
+    const char *body;
+    size_t len;
+    if (ct_req_api_row(r, res, err, &status, &body, &len))
         return;
-    }
-    if (PQntuples(res) != 1 || PQnfields(res) < 2) {
-        ct_reply_error(r, 500, "unexpected database answer");
-        return;
-    }
-    int status = atoi(PQgetvalue(res, 0, 0));
-    const char *body = PQgetvalue(res, 0, 1);
-    size_t len = (size_t)PQgetlength(res, 0, 1);
     char tender[37] = "";
     if (status >= 200 && status < 300) {
         struct ct_err e;
@@ -172,10 +164,7 @@ static void clause_written(struct ct_req *r, PGresult *res, const struct ct_err 
             memcpy(tender, t->string.ptr, 37);
     }
     struct ct_pool *pool = r->w->pool;
-    if (status >= 400)
-        ct_reply(r, status, "application/problem+json", body, len);
-    else
-        ct_reply_json(r, status, body, len);
+    ct_reply_api(r, status, body, len);
     if (tender[0])
         compliance_record_tender(pool, tender);
 }

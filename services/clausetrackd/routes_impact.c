@@ -111,15 +111,13 @@ static void csv_row(struct evbuffer *b, const struct ct_json *row)
 
 static void csv_answer(struct ct_req *r, PGresult *res, const struct ct_err *err)
 {
-    if (err) {
-        ct_reply_problem(r, err);
+    int status;
+    const char *body;
+    size_t len;
+    if (ct_req_api_row(r, res, err, &status, &body, &len))
         return;
-    }
-    int status = atoi(PQgetvalue(res, 0, 0));
-    const char *body = PQgetvalue(res, 0, 1);
-    size_t len = (size_t)PQgetlength(res, 0, 1);
     if (status != 200) {
-        ct_reply(r, status, "application/problem+json", body, len);
+        ct_reply_api(r, status, body, len);
         return;
     }
     struct ct_json_limits lim = ct_json_default_limits;

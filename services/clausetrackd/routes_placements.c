@@ -43,7 +43,6 @@ static void read_person(struct ct_req *r, struct ct_jr *jr, const struct ct_json
                         const struct ct_json **hetu_node);
 static void read_hours(struct ct_jr *jr, const struct ct_json *b, double *out);
 static void set_body(struct ct_req *r, struct ct_jw *w);
-static void answer(struct ct_req *r, int status, const char *body, size_t len);
 static void after_write(struct ct_req *r, PGresult *res, const struct ct_err *err);
 static void record_then_answer(struct ct_req *r, PGresult *res, const struct ct_err *err, const char *field);
 static void recorded(void *arg, const char *json, size_t len, int changed, const struct ct_err *err);
@@ -193,16 +192,6 @@ static void set_body(struct ct_req *r, struct ct_jw *w)
     ct_jw_free(w);
 }
 
-static void answer(struct ct_req *r, int status, const char *body, size_t len)
-{
-    if (status == 204)
-        ct_reply(r, 204, NULL, NULL, 0);
-    else if (status >= 400)
-        ct_reply(r, status, "application/problem+json", body, len);
-    else
-        ct_reply_json(r, status, body, len);
-}
-
 /* The write's answer is in; a success changed what the contract's compliance depends on, so
  * its statuses are recorded (events on change) before the caller hears back. The contract is
  * named by `field` of the answer. */
@@ -218,21 +207,14 @@ void compliance_after_contract_write(struct ct_req *r, PGresult *res, const stru
 
 static void record_then_answer(struct ct_req *r, PGresult *res, const struct ct_err *err, const char *field)
 {
-    if (err) {
-        if (err->status >= 500)
-            ct_log_error("%s %s: %s", r->route->method, r->route->pattern, err->detail);
-        ct_reply_problem(r, err);
+    int status;
+    const char *row;
+    size_t len;
+    if (ct_req_api_row(r, res, err, &status, &row, &len))
         return;
-    }
-    if (PQntuples(res) != 1 || PQnfields(res) < 2) {
-        ct_reply_error(r, 500, "unexpected database answer");
-        return;
-    }
-    int status = atoi(PQgetvalue(res, 0, 0));
-    size_t len = (size_t)PQgetlength(res, 0, 1);
-    const char *body = ct_arena_strndup(r->a, PQgetvalue(res, 0, 1), len);
+    const char *body = ct_arena_strndup(r->a, row, len);
     if (status < 200 || status > 299) {
-        answer(r, status, body, len);
+        ct_reply_api(r, status, body, len);
         return;
     }
     struct ct_err e;
@@ -240,7 +222,7 @@ static void record_then_answer(struct ct_req *r, PGresult *res, const struct ct_
     const struct ct_json *j = ct_json_parse(r->a, body, len, NULL, &e);
     const struct ct_json *contract = j ? ct_json_get(j, field) : NULL;
     if (!contract || contract->type != CT_JSON_STRING) {
-        answer(r, status, body, len);
+        ct_reply_api(r, status, body, len);
         return;
     }
     struct written *wr = ct_arena_alloc(r->a, sizeof *wr);
@@ -264,7 +246,7 @@ static void recorded(void *arg, const char *json, size_t len, int changed, const
         ct_log_warn("%s %s: compliance not re-evaluated: %s", r->route->method, r->route->pattern, err->detail);
     if (!ct_req_release(r))
         return;
-    answer(r, wr->status, wr->body, wr->len);
+    ct_reply_api(r, wr->status, wr->body, wr->len);
 }
 
 static void route_placement_create(struct ct_req *r)
