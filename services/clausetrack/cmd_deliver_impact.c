@@ -3,33 +3,16 @@
  * centre's subscriptions). A month already sent - by the daemon's 1st-of-month run or an earlier
  * call - is refused unless --force sends it again. Prints the event id on stdout. */
 #include "cli.h"
+#include "ct/nutsjson.h"
 #include "ct/arena.h"
-#include "ct/jw.h"
-#include "ct/nuts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *region_labels(void);
 static int month_valid(const char *s);
 
 /* {"FI1B1": "Helsinki-Uusimaa", ...} from lib/domain/nuts.c. Returns new (caller frees). */
-static char *region_labels(void)
-{
-    struct ct_jw *w = ct_jw_new();
-    ct_jw_obj_open(w);
-    for (int i = 0; ct_nuts_finnish_code(i); i++) {
-        ct_jw_key(w, ct_nuts_finnish_code(i));
-        ct_jw_str(w, ct_nuts_label(ct_nuts_finnish_code(i)));
-    }
-    ct_jw_obj_close(w);
-    size_t len;
-    const char *json = ct_jw_result(w, &len);
-    char *out = ct_xstrdup(json ? json : "{}");
-    ct_jw_free(w);
-    return out;
-}
 
 /* "YYYY-MM" with a month from 01 to 12 (and a year from 2000). */
 static int month_valid(const char *s)
@@ -68,7 +51,7 @@ int cmd_deliver_impact(struct cli *c, int argc, char **argv)
     char first[16], suppress[16];
     snprintf(first, sizeof first, "%s-01", month);
     snprintf(suppress, sizeof suppress, "%d", c->cfg.suppress_below);
-    char *labels = region_labels();
+    char *labels = ct_nuts_labels_json();
     const char *params[4] = {first, labels, suppress, force ? "true" : "false"};
     struct ct_err e;
     ct_err_clear(&e);

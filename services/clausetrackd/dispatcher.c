@@ -4,9 +4,8 @@
  * libevent's HTTP client (HTTPS: bufferevent_openssl, SNI, host-name verification), records each
  * attempt (api.delivery_record); writes impact.monthly. Fan-out and scope are the database's. */
 #include "dispatcher.h"
-#include "ct/jw.h"
+#include "ct/nutsjson.h"
 #include "ct/log.h"
-#include "ct/nuts.h"
 #include "ct/webhook.h"
 
 #include <arpa/inet.h>
@@ -129,7 +128,6 @@ static void stats_cb(evutil_socket_t fd, short what, void *arg);
 static void stats_done(PGresult *res, const struct ct_err *err, void *arg);
 static void impact_cb(evutil_socket_t fd, short what, void *arg);
 static void impact_done(PGresult *res, const struct ct_err *err, void *arg);
-static char *region_labels(void);
 static void listen_connect(struct dispatcher *d);
 static void listen_down(struct dispatcher *d, const char *why);
 static void listen_wait(struct dispatcher *d, short what);
@@ -801,7 +799,7 @@ static void impact_cb(evutil_socket_t fd, short what, void *arg)
     struct dispatcher *d = arg;
     if (d->stopping)
         return;
-    char *labels = region_labels();
+    char *labels = ct_nuts_labels_json();
     char suppress[16];
     snprintf(suppress, sizeof suppress, "%d", d->app->cfg.suppress_below);
     const char *params[2] = {labels, suppress};
@@ -823,21 +821,6 @@ static void impact_done(PGresult *res, const struct ct_err *err, void *arg)
 }
 
 /* {"FI1B1": "Helsinki-Uusimaa", ...}: the labels of lib/domain/nuts.c. Returns new. */
-static char *region_labels(void)
-{
-    struct ct_jw *w = ct_jw_new();
-    ct_jw_obj_open(w);
-    for (int i = 0; ct_nuts_finnish_code(i); i++) {
-        ct_jw_key(w, ct_nuts_finnish_code(i));
-        ct_jw_str(w, ct_nuts_label(ct_nuts_finnish_code(i)));
-    }
-    ct_jw_obj_close(w);
-    size_t len;
-    const char *json = ct_jw_result(w, &len);
-    char *out = ct_xstrdup(json ? json : "{}");
-    ct_jw_free(w);
-    return out;
-}
 
 /* ---- LISTEN: a commit that creates deliveries wakes the dispatcher at once; polling stays the
  * safety net (notifications are lost while this connection is down) ---- */
