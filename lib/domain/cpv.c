@@ -4,6 +4,7 @@
  * digits (the Publications Office confirmed the error, OP-TED/ePO discussion #589), so no
  * rule can be established. Divisions are range-checked (03..98), not looked up. Pure. */
 #include "ct/cpv.h"
+#include "ct/text.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -12,22 +13,7 @@
 #define DIVISION_MIN 3
 #define DIVISION_MAX 98
 
-static int is_space(char c);
-static int all_digits(const char *s, size_t n);
 static int fail(char *out, const char **why, const char *msg);
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static int all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
 
 static int fail(char *out, const char **why, const char *msg)
 {
@@ -42,19 +28,14 @@ int ct_cpv_parse(const char *s, char *out, const char **why)
 {
     if (s == NULL)
         return fail(out, why, "CPV code is missing");
-    const char *start = s;
-    while (is_space(*start))
-        start++;
-    const char *end = start + strlen(start);
-    while (end > start && is_space(end[-1]))
-        end--;
-    size_t len = (size_t)(end - start);
+    size_t len;
+    const char *start = ct_text_trim(s, &len);
 
     if (len != CPV_DIGITS && len != CPV_DIGITS + 2)
         return fail(out, why, "CPV code must be 8 digits, optionally followed by -C");
-    if (!all_digits(start, CPV_DIGITS))
+    if (!ct_text_all_digits(start, CPV_DIGITS))
         return fail(out, why, "CPV code must be 8 digits, optionally followed by -C");
-    if (len == CPV_DIGITS + 2 && (start[CPV_DIGITS] != '-' || !all_digits(start + 9, 1)))
+    if (len == CPV_DIGITS + 2 && (start[CPV_DIGITS] != '-' || !ct_text_all_digits(start + 9, 1)))
         return fail(out, why, "CPV check must be a dash and one digit");
     int division = (start[0] - '0') * 10 + (start[1] - '0');
     if (division < DIVISION_MIN || division > DIVISION_MAX)
@@ -71,7 +52,7 @@ int ct_cpv_parse(const char *s, char *out, const char **why)
 int ct_cpv_division(const char *code8)
 {
     if (code8 == NULL || strnlen(code8, CPV_DIGITS + 1) != CPV_DIGITS ||
-        !all_digits(code8, CPV_DIGITS))
+        !ct_text_all_digits(code8, CPV_DIGITS))
         return -1;
     int division = (code8[0] - '0') * 10 + (code8[1] - '0');
     if (division < DIVISION_MIN || division > DIVISION_MAX)

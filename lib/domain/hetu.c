@@ -3,6 +3,7 @@
  * canonical copy the caller asked for; every error is a static message that does not
  * quote it. Pseudonymisation of the canonical form is lib/crypto/pseudonym.c's job. */
 #include "ct/hetu.h"
+#include "ct/text.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -14,16 +15,10 @@
 /* Check characters indexed by (DDMMYYNNN mod 31); G I O Q Z are never used. */
 static const char check_chars[] = "0123456789ABCDEFHJKLMNPRSTUVWXY";
 
-static int is_space(char c);
 static char to_upper(char c);
 static int century_of(char sign);
 static int read_digits(const char *s, int n, long *out);
 static int fail(char *out, const char **why, const char *msg);
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
 
 static char to_upper(char c)
 {
@@ -76,13 +71,8 @@ int ct_hetu_parse(const char *s, char *out, const char **why)
         return fail(out, why, "henkilötunnus is missing");
 
     /* Trim surrounding white space without copying more than 11 characters. */
-    const char *start = s;
-    while (is_space(*start))
-        start++;
-    const char *end = start + strlen(start);
-    while (end > start && is_space(end[-1]))
-        end--;
-    size_t len = (size_t)(end - start);
+    size_t len;
+    const char *start = ct_text_trim(s, &len);
     if (len == 0)
         return fail(out, why, "henkilötunnus is empty");
     if (len != HETU_LEN)

@@ -3,6 +3,7 @@
  * 7, 9, 10, 5, 8, 4, 2: remainder 0 gives 0, remainder 1 is never issued, otherwise
  * 11 - remainder. Pure; foreign identifiers are the caller's business (kept as given). */
 #include "ct/ytunnus.h"
+#include "ct/text.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -10,23 +11,8 @@
 #define YT_LEN 9   /* NNNNNNN-C */
 #define VAT_LEN 10 /* FINNNNNNNC */
 
-static int is_space(char c);
-static int all_digits(const char *s, size_t n);
 static int check_digit(const char *digits7);
 static int fail(char *out, const char **why, const char *msg);
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static int all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
 
 /* The check digit 0..9 for seven ASCII digits, or -1 when the remainder is 1 (such
  * numbers are never issued, whatever check digit follows). */
@@ -58,7 +44,7 @@ int ct_ytunnus_check(const char *s, const char **why)
     if (s == NULL)
         return fail(NULL, why, "business id is missing");
     size_t len = strnlen(s, YT_LEN + 1);
-    if (len != YT_LEN || !all_digits(s, 7) || s[7] != '-' || !all_digits(s + 8, 1))
+    if (len != YT_LEN || !ct_text_all_digits(s, 7) || s[7] != '-' || !ct_text_all_digits(s + 8, 1))
         return fail(NULL, why, "business id must have the form 1234567-8");
     int want = check_digit(s);
     if (want < 0)
@@ -76,17 +62,12 @@ int ct_ytunnus_normalize(const char *s, char *out, const char **why)
 
     if (s == NULL)
         return fail(out, why, "business id is missing");
-    const char *start = s;
-    while (is_space(*start))
-        start++;
-    const char *end = start + strlen(start);
-    while (end > start && is_space(end[-1]))
-        end--;
-    size_t len = (size_t)(end - start);
+    size_t len;
+    const char *start = ct_text_trim(s, &len);
 
     if (len == VAT_LEN && (start[0] == 'F' || start[0] == 'f') &&
         (start[1] == 'I' || start[1] == 'i')) {
-        if (!all_digits(start + 2, 8))
+        if (!ct_text_all_digits(start + 2, 8))
             return fail(out, why, "Finnish VAT number must be FI followed by 8 digits");
         memcpy(buf, start + 2, 7);
         buf[7] = '-';
