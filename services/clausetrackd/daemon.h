@@ -32,8 +32,10 @@ extern const struct ct_route routes_impact[];
 extern const struct ct_route routes_dashboard[];
 
 /* Parse r->body as a JSON object with the default limits; replies 400 and returns NULL on
- * failure. */
+ * failure. parse_body_object is the same without the reply: e says why (for routes that must
+ * scrub an error before it goes out). */
 const struct ct_json *body_object(struct ct_req *r);
+const struct ct_json *parse_body_object(struct ct_req *r, struct ct_err *e);
 
 /* ---- the dashboard (routes_dashboard.c) ---- */
 /* Read the dashboard's files from dir into memory, once, before the workers start (a missing one

@@ -16,19 +16,23 @@ static void route_org_create(struct ct_req *r);
 static void route_key_create(struct ct_req *r);
 static void route_key_revoke(struct ct_req *r);
 
+const struct ct_json *parse_body_object(struct ct_req *r, struct ct_err *e)
+{
+    const struct ct_json *j = ct_json_parse(r->a, r->body, r->body_len, NULL, e);
+    if (j && j->type != CT_JSON_OBJECT) {
+        ct_err_set(e, 400, "the body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
 const struct ct_json *body_object(struct ct_req *r)
 {
     struct ct_err e;
     ct_err_clear(&e);
-    const struct ct_json *j = ct_json_parse(r->a, r->body, r->body_len, NULL, &e);
-    if (!j) {
+    const struct ct_json *j = parse_body_object(r, &e);
+    if (!j)
         ct_reply_problem(r, &e);
-        return NULL;
-    }
-    if (j->type != CT_JSON_OBJECT) {
-        ct_reply_error(r, 400, "the body must be a JSON object");
-        return NULL;
-    }
     return j;
 }
 

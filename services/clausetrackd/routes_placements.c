@@ -36,7 +36,6 @@ struct written {
 static int mask_hetu(char *s);
 static int holds_hetu(struct ct_arena *a, const char *s);
 static void reply_err(struct ct_req *r, struct ct_err *e);
-static const struct ct_json *parse_object(struct ct_req *r, struct ct_err *e);
 static const char *const *flag_names(struct ct_arena *a, const char *(*name)(unsigned), int count);
 static const char *const *index_names(struct ct_arena *a, const char *(*name)(int), int count);
 static void read_person(struct ct_req *r, struct ct_jr *jr, const struct ct_json *b, char *person_ref,
@@ -93,16 +92,6 @@ static void reply_err(struct ct_req *r, struct ct_err *e)
         mask_hetu(e->fields[i].message);
     }
     ct_reply_problem(r, e);
-}
-
-static const struct ct_json *parse_object(struct ct_req *r, struct ct_err *e)
-{
-    const struct ct_json *j = ct_json_parse(r->a, r->body, r->body_len, NULL, e);
-    if (j && j->type != CT_JSON_OBJECT) {
-        ct_err_set(e, 400, "the body must be a JSON object");
-        return NULL;
-    }
-    return j;
 }
 
 /* NULL-terminated name lists for ct_jr_enum(s), from lib/domain/clause's tables. */
@@ -255,7 +244,7 @@ static void route_placement_create(struct ct_req *r)
                                           "employment_type", "supports", NULL};
     struct ct_err e;
     ct_err_clear(&e);
-    const struct ct_json *b = parse_object(r, &e);
+    const struct ct_json *b = parse_body_object(r, &e);
     if (!b) {
         reply_err(r, &e);
         return;
@@ -324,7 +313,7 @@ static void route_placement_update(struct ct_req *r)
     static const char *const allowed[] = {"ends_on", "end_reason", "continued_employment", NULL};
     struct ct_err e;
     ct_err_clear(&e);
-    const struct ct_json *b = parse_object(r, &e);
+    const struct ct_json *b = parse_body_object(r, &e);
     if (!b) {
         reply_err(r, &e);
         return;
@@ -378,7 +367,7 @@ static void route_subcontract_create(struct ct_req *r)
     static const char *const allowed[] = {"business_id", "country", "name", "value", "social_enterprise", NULL};
     struct ct_err e;
     ct_err_clear(&e);
-    const struct ct_json *b = parse_object(r, &e);
+    const struct ct_json *b = parse_body_object(r, &e);
     if (!b) {
         reply_err(r, &e);
         return;
@@ -436,7 +425,7 @@ static void route_report_create(struct ct_req *r)
     static const char *const allowed[] = {"period", "note", NULL};
     struct ct_err e;
     ct_err_clear(&e);
-    const struct ct_json *b = parse_object(r, &e);
+    const struct ct_json *b = parse_body_object(r, &e);
     if (!b) {
         reply_err(r, &e);
         return;
