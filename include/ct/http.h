@@ -17,6 +17,7 @@
 #include "ct/err.h"
 
 struct evhttp_request;
+struct evbuffer;
 struct event_base;
 struct evhttp;
 struct event;
@@ -183,8 +184,8 @@ int ct_req_api_row(struct ct_req *r, PGresult *res, const struct ct_err *err, in
 /* Reply with an api.* answer: 204 without a body, >= 400 as problem+json, else JSON. */
 void ct_reply_api(struct ct_req *r, int status, const char *body, size_t len);
 
-/* Render the Prometheus text of the process's HTTP metrics into a new malloc'd string. */
-char *ct_http_metrics_text(struct ct_app *app, struct ct_worker **workers, int nworkers);
+/* Append the Prometheus text of the process's HTTP and pool metrics to b (borrowed). */
+void ct_http_metrics_write(struct evbuffer *b, struct ct_app *app, struct ct_worker **workers, int nworkers);
 
 /* Monotonic microseconds. */
 int64_t ct_now_us(void);

@@ -156,9 +156,8 @@ static void count(struct ct_req *r, int status)
                   r->route ? r->route->pattern : "(unmatched)", status, ms, r->org_id);
 }
 
-char *ct_http_metrics_text(struct ct_app *app, struct ct_worker **workers, int nworkers)
+void ct_http_metrics_write(struct evbuffer *b, struct ct_app *app, struct ct_worker **workers, int nworkers)
 {
-    struct evbuffer *b = evbuffer_new();
     evbuffer_add_printf(b, "# HELP clausetrack_http_requests_total HTTP requests by route and status.\n"
                            "# TYPE clausetrack_http_requests_total counter\n");
     for (int i = 0; i <= app->nroutes; i++) {
@@ -204,12 +203,6 @@ char *ct_http_metrics_text(struct ct_app *app, struct ct_worker **workers, int n
         evbuffer_add_printf(b, "clausetrack_db_errors_total{worker=\"%d\"} %llu\n", i, st.errors);
         evbuffer_add_printf(b, "clausetrack_db_reconnects_total{worker=\"%d\"} %llu\n", i, st.reconnects);
     }
-    size_t n = evbuffer_get_length(b);
-    char *out = ct_xmalloc(n + 1);
-    evbuffer_remove(b, out, n);
-    out[n] = '\0';
-    evbuffer_free(b);
-    return out;
 }
 
 /* ---- replies ---- */

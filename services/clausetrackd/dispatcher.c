@@ -966,14 +966,13 @@ static uint64_t rng_next(struct dispatcher *d)
 
 /* ---- metrics ---- */
 
-char *dispatcher_metrics_text(struct dispatcher *d)
+void dispatcher_metrics_write(struct dispatcher *d, struct evbuffer *b)
 {
     unsigned long long sent = d ? atomic_load(&d->m_sent) : 0, delivered = d ? atomic_load(&d->m_delivered) : 0,
                        failed = d ? atomic_load(&d->m_failed) : 0,
                        unsuccessful = d ? atomic_load(&d->m_unsuccessful) : 0;
     int inflight = d ? atomic_load(&d->m_inflight) : 0;
     long long pending = d ? atomic_load(&d->m_pending) : -1, oldest = d ? atomic_load(&d->m_oldest_ms) : -1;
-    struct evbuffer *b = evbuffer_new();
     evbuffer_add_printf(b,
                         "# HELP clausetrack_deliveries_sent_total Delivery attempts this process sent.\n"
                         "# TYPE clausetrack_deliveries_sent_total counter\n"
@@ -1000,10 +999,4 @@ char *dispatcher_metrics_text(struct dispatcher *d)
                             "# TYPE clausetrack_deliveries_oldest_pending_age_seconds gauge\n"
                             "clausetrack_deliveries_oldest_pending_age_seconds %.3f\n",
                             pending, (double)oldest / 1000.0);
-    size_t n = evbuffer_get_length(b);
-    char *out = ct_xmalloc(n + 1);
-    evbuffer_remove(b, out, n);
-    out[n] = '\0';
-    evbuffer_free(b);
-    return out;
 }

@@ -8,6 +8,7 @@
 #include "ct/http.h"
 
 struct dispatcher;
+struct evbuffer;
 
 /* Start it (after evthread_use_pthreads). Borrows app, which must outlive it. Reads the delivery_*
  * and ca_file keys once. Dies (ct_die) when the TLS set-up fails, e.g. an unreadable ca_file.
@@ -22,8 +23,8 @@ void dispatcher_stop(struct dispatcher *d);
 /* Stop it if not asked yet, wait for its thread, free everything. NULL is fine. */
 void dispatcher_free(struct dispatcher *d);
 
-/* The dispatcher's Prometheus lines (counters of this process; the backlog as last read from the
- * database), any thread. d may be NULL (dispatcher off: zero counters). Returns new (caller frees). */
-char *dispatcher_metrics_text(struct dispatcher *d);
+/* Append the dispatcher's Prometheus lines (counters of this process; the backlog as last read
+ * from the database) to b (borrowed), from any thread. d may be NULL (dispatcher off: zero counters). */
+void dispatcher_metrics_write(struct dispatcher *d, struct evbuffer *b);
 
 #endif

@@ -3,8 +3,7 @@
 #include "daemon.h"
 #include "dispatcher.h"
 
-#include <stdlib.h>
-#include <string.h>
+#include <event2/buffer.h>
 
 static void readyz_done(struct ct_req *r, PGresult *res, const struct ct_err *err);
 static void route_healthz(struct ct_req *r);
@@ -33,12 +32,12 @@ static void route_readyz(struct ct_req *r)
 static void route_metrics(struct ct_req *r)
 {
     struct daemon *d = r->w->app->user;
-    char *text = ct_http_metrics_text(r->w->app, d->workers, d->nworkers);
-    char *deliveries = dispatcher_metrics_text(d->dispatcher);
-    char *all = ct_arena_printf(r->a, "%s%s", text, deliveries);
-    ct_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", all, strlen(all));
-    free(deliveries);
-    free(text);
+    struct evbuffer *b = evbuffer_new();
+    ct_http_metrics_write(b, r->w->app, d->workers, d->nworkers);
+    dispatcher_metrics_write(d->dispatcher, b);
+    size_t len = evbuffer_get_length(b);
+    ct_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", (const char *)evbuffer_pullup(b, -1), len);
+    evbuffer_free(b);
 }
 
 const struct ct_route routes_system[] = {
