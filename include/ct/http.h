@@ -105,6 +105,7 @@ struct ct_worker {
 
 struct ct_req {
     struct evhttp_request *req;         /* NULL once the client went away */
+    const char *method;                 /* "GET" (also for HEAD), "POST", ...; static */
     struct ct_worker *w;
     struct ct_arena *a;
     const struct ct_route *route;

@@ -40,6 +40,7 @@ static void db_reply_cb(struct ct_req *r, PGresult *res, const struct ct_err *er
 static void db_job_done(PGresult *res, const struct ct_err *err, void *arg);
 static int check_body(struct ct_req *r);
 static int looks_like_uuid(const char *s);
+static const char *method_name(const struct evhttp_request *req);
 static unsigned auth_slot(const char *token);
 
 struct dbjob {
@@ -123,7 +124,7 @@ int ct_req_release(struct ct_req *r)
 {
     r->refs--;
     if (r->cancelled && r->refs == 0) {
-        ct_log_access("-", r->route ? r->route->pattern : "-", 499, (double)(ct_now_us() - r->start_us) / 1000.0,
+        ct_log_access(r->method, r->route ? r->route->pattern : "-", 499, (double)(ct_now_us() - r->start_us) / 1000.0,
                       r->org_id);
         req_free(r);
         return 0;
@@ -152,8 +153,7 @@ static void count(struct ct_req *r, int status)
             break;
         }
     atomic_fetch_add_explicit(&m->latency_sum_us, (uint64_t)(ms * 1000.0), memory_order_relaxed);
-    ct_log_access(evhttp_request_get_command(r->req) == EVHTTP_REQ_GET ? "GET" : r->route ? r->route->method : "-",
-                  r->route ? r->route->pattern : "(unmatched)", status, ms, r->org_id);
+    ct_log_access(r->method, r->route ? r->route->pattern : "(unmatched)", status, ms, r->org_id);
 }
 
 void ct_http_metrics_write(struct evbuffer *b, struct ct_app *app, struct ct_worker **workers, int nworkers)
@@ -453,18 +453,23 @@ void ct_req_api_cb(struct ct_req *r, const char *fn, int nextra, const char *con
 
 /* ---- routing ---- */
 
+/* The request method as routes name it (HEAD is served as GET). */
+static const char *method_name(const struct evhttp_request *req)
+{
+    switch (evhttp_request_get_command(req)) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_HEAD: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_PUT: return "PUT";
+    default: return "OTHER";
+    }
+}
+
 static int match_route(const struct ct_app *app, struct ct_req *r, int *path_matched, char *allow, size_t allow_len)
 {
-    const char *method = NULL;
-    switch (evhttp_request_get_command(r->req)) {
-    case EVHTTP_REQ_GET: method = "GET"; break;
-    case EVHTTP_REQ_HEAD: method = "GET"; break;
-    case EVHTTP_REQ_POST: method = "POST"; break;
-    case EVHTTP_REQ_PATCH: method = "PATCH"; break;
-    case EVHTTP_REQ_DELETE: method = "DELETE"; break;
-    case EVHTTP_REQ_PUT: method = "PUT"; break;
-    default: method = "OTHER"; break;
-    }
+    const char *method = r->method;
     *path_matched = 0;
     allow[0] = '\0';
     int found = -1;
@@ -621,6 +626,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct ct_arena *a = ct_arena_new();
     struct ct_req *r = ct_arena_alloc(a, sizeof *r);
     r->req = req;
+    r->method = method_name(req);
     r->w = w;
     r->a = a;
     r->start_us = ct_now_us();
